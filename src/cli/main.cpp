@@ -1,0 +1,2 @@
+// STUB — being replaced.
+int main() { return 0; }

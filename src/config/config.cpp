@@ -1,0 +1,2 @@
+// STUB — being replaced.
+#include "maspo/llm.hpp"

@@ -1,0 +1,43 @@
+// Content-addressed reply cache in SQLite (WAL). Keys are llm::cache_key(canonical request); the
+// canonical request is stored beside the reply for inspection. It never holds secrets: the
+// canonical form has no key, URL or header by construction.
+//
+// Safe from many threads (one connection per thread is not needed: calls are serialized on one
+// connection guarded by a mutex; writes are batched in transactions by a writer thread) and from
+// several processes (WAL + busy timeout; INSERT OR IGNORE, first writer wins).
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "maspo/llm.hpp"
+
+namespace maspo::llm {
+
+class Cache {
+ public:
+  // Opens (creating the file and its parent directory if needed). mode off: opens nothing.
+  explicit Cache(const CacheConfig& config);
+  ~Cache();  // flushes pending writes
+  Cache(const Cache&) = delete;
+  Cache& operator=(const Cache&) = delete;
+
+  CacheMode mode() const;
+  const std::string& path() const;
+
+  // The recorded reply with cached = true, or nullopt. Sees writes not yet flushed.
+  std::optional<Reply> get(const std::string& key);
+  // Queues a write (read_write mode only; no-op otherwise). The first reply stored for a key wins.
+  void put(const std::string& key, const json& canonical_request, const Reply& reply);
+  // Blocks until every queued write is committed.
+  void flush();
+  // Number of stored entries (committed).
+  std::int64_t size();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace maspo::llm

@@ -1,0 +1,212 @@
+// llm::Client: cache -> budget -> backend -> accounting -> cache, for every role.
+#include <condition_variable>
+#include <mutex>
+
+#include "llm/cache.hpp"
+#include "llm/meter.hpp"
+#include "maspo/llm.hpp"
+#include "maspo/util.hpp"
+
+namespace maspo::llm {
+
+std::string_view to_string(ErrorKind kind) {
+  switch (kind) {
+    case ErrorKind::transport: return "transport";
+    case ErrorKind::timeout: return "timeout";
+    case ErrorKind::http_status: return "http_status";
+    case ErrorKind::bad_reply: return "bad_reply";
+    case ErrorKind::budget_exceeded: return "budget_exceeded";
+    case ErrorKind::cache_miss: return "cache_miss";
+    case ErrorKind::prompt_too_long: return "prompt_too_long";
+    case ErrorKind::config: return "config";
+    case ErrorKind::cancelled: return "cancelled";
+    case ErrorKind::internal: return "internal";
+  }
+  return "unknown";
+}
+
+bool Error::transient() const {
+  switch (kind_) {
+    case ErrorKind::transport:
+    case ErrorKind::timeout:
+      return true;
+    case ErrorKind::http_status:
+      return http_status_ == 429 || http_status_ >= 500;
+    default:
+      return false;
+  }
+}
+
+std::string_view to_string(CacheMode mode) {
+  switch (mode) {
+    case CacheMode::read_write: return "read_write";
+    case CacheMode::replay: return "replay";
+    case CacheMode::off: return "off";
+  }
+  return "unknown";
+}
+
+json canonical_request(const Request& r) {
+  // nlohmann::json objects are std::map-backed, so dump() already sorts keys: the canonical text.
+  json messages = json::array();
+  for (const auto& m : r.messages) messages.push_back({{"role", m.role}, {"content", m.content}});
+  json j = {
+      {"v", 1},
+      {"model", r.model},
+      {"messages", std::move(messages)},
+      {"temperature", r.temperature},
+      {"top_p", r.top_p ? json(*r.top_p) : json(nullptr)},
+      {"max_tokens", r.max_tokens},
+      {"stop", r.stop},
+      {"seed", r.seed ? json(*r.seed) : json(nullptr)},
+      // At temperature 0 every sample is the same reply, so the index must not split the cache.
+      {"sample", r.temperature > 0.0 ? r.sample_index : 0},
+      {"extra", r.extra.is_null() ? json::object() : r.extra},
+  };
+  return j;
+}
+
+std::string cache_key(const json& canonical) { return sha256_hex(canonical.dump()); }
+
+namespace {
+
+// Applies the role's defaults to a request: the model name and the role's extra body fields
+// (request fields win over the role's).
+Request resolve(const RoleConfig& cfg, Request r) {
+  if (r.model.empty()) r.model = cfg.model;
+  if (cfg.extra.is_object() && !cfg.extra.empty()) {
+    json merged = cfg.extra;
+    if (r.extra.is_object()) merged.update(r.extra);
+    r.extra = std::move(merged);
+  }
+  return r;
+}
+
+}  // namespace
+
+struct Client::Impl {
+  ClientOptions options;
+  std::map<std::string, std::shared_ptr<Backend>, std::less<>> backends;
+  std::unique_ptr<Cache> cache;
+  std::unique_ptr<Meter> meter;
+
+  std::mutex mu;
+  std::condition_variable idle;
+  std::int64_t in_flight = 0;
+
+  const RoleConfig& role(std::string_view name) const {
+    auto it = options.roles.find(std::string(name));
+    if (it == options.roles.end()) {
+      std::string known;
+      for (const auto& [k, _] : options.roles) known += (known.empty() ? "" : ", ") + k;
+      throw Error(ErrorKind::config, "no model is configured for role `" + std::string(name) +
+                                         "` (configured roles: " + (known.empty() ? "none" : known) + ")");
+    }
+    return it->second;
+  }
+};
+
+Client::Client(ClientOptions options) : impl_(std::make_unique<Impl>()) {
+  impl_->options = std::move(options);
+  auto factory = impl_->options.factory ? impl_->options.factory : default_backend_factory();
+  std::map<std::string, Price> prices;
+  for (const auto& [name, cfg] : impl_->options.roles) {
+    impl_->backends[name] = factory->make(name, cfg);
+    prices[name] = cfg.price;
+  }
+  impl_->cache = std::make_unique<Cache>(impl_->options.cache);
+  impl_->meter = std::make_unique<Meter>(impl_->options.budgets, std::move(prices));
+}
+
+Client::~Client() {
+  std::unique_lock lock(impl_->mu);
+  impl_->idle.wait(lock, [&] { return impl_->in_flight == 0; });
+  lock.unlock();
+  impl_->cache->flush();
+}
+
+bool Client::has_role(std::string_view role) const {
+  return impl_->options.roles.count(std::string(role)) > 0;
+}
+
+const RoleConfig& Client::role_config(std::string_view role) const { return impl_->role(role); }
+
+json Client::canonical(std::string_view role, const Request& request) const {
+  return canonical_request(resolve(impl_->role(role), request));
+}
+
+std::string Client::cache_key(std::string_view role, const Request& request) const {
+  return llm::cache_key(canonical(role, request));
+}
+
+std::vector<UsageLine> Client::usage() const { return impl_->meter->lines(); }
+
+void Client::submit(std::string_view role_name, Request request, Completion done) {
+  Impl& im = *impl_;
+  std::string role(role_name);
+  Request resolved;
+  json canon;
+  std::string key;
+  Meter::Reservation reservation;
+  try {
+    const RoleConfig& cfg = im.role(role);
+    resolved = resolve(cfg, std::move(request));
+    canon = canonical_request(resolved);
+    key = llm::cache_key(canon);
+
+    if (im.cache->mode() != CacheMode::off) {
+      if (auto hit = im.cache->get(key)) {
+        im.meter->record_cache_hit(role, resolved.model, hit->usage);
+        done(std::move(*hit), nullptr);
+        return;
+      }
+      if (im.cache->mode() == CacheMode::replay) {
+        throw Error(ErrorKind::cache_miss, "replay mode: request for role `" + role + "` (key " + key.substr(0, 16) +
+                                               "…) is not in the cache " + im.cache->path());
+      }
+    }
+    reservation = im.meter->reserve(role, resolved.model, Meter::estimate_prompt_tokens(resolved),
+                                    resolved.max_tokens);
+  } catch (...) {
+    done(Reply{}, std::current_exception());
+    return;
+  }
+
+  {
+    std::lock_guard lock(im.mu);
+    ++im.in_flight;
+  }
+  auto started = std::chrono::steady_clock::now();
+  auto finish = [&im, role, key, canon = std::move(canon), reservation, started,
+                 done = std::move(done)](Reply reply, std::exception_ptr error) mutable {
+    if (error) {
+      im.meter->settle_failure(reservation);
+    } else {
+      reply.cached = false;
+      reply.latency_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+      im.meter->settle_success(reservation, reply.usage);
+      im.cache->put(key, canon, reply);
+    }
+    done(std::move(reply), error);
+    std::lock_guard lock(im.mu);
+    if (--im.in_flight == 0) im.idle.notify_all();
+  };
+  im.backends.find(role)->second->submit(std::move(resolved), std::move(finish));
+}
+
+std::future<Reply> Client::submit(std::string_view role, Request request) {
+  auto promise = std::make_shared<std::promise<Reply>>();
+  auto future = promise->get_future();
+  submit(role, std::move(request), [promise](Reply reply, std::exception_ptr error) {
+    if (error) {
+      promise->set_exception(error);
+    } else {
+      promise->set_value(std::move(reply));
+    }
+  });
+  return future;
+}
+
+Reply Client::complete(std::string_view role, Request request) { return submit(role, std::move(request)).get(); }
+
+}  // namespace maspo::llm

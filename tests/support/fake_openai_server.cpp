@@ -1,0 +1,2 @@
+// STUB — being replaced.
+#include "support/fake_openai_server.hpp"
