@@ -1,0 +1,27 @@
+// The subcommands of `maspo`. Each lives in its own file (<name>_command.cpp), adds itself to the
+// CLI11 app, and returns the action main() runs when it is the one chosen.
+//
+// Exit codes: 0 success, 1 the run failed, 2 bad input (config, flags, files).
+#pragma once
+
+#include <functional>
+#include <string>
+
+namespace CLI {
+class App;
+}
+
+namespace maspo::cli {
+
+// Flags every subcommand shares.
+struct GlobalOptions {
+  std::string config_path;   // --config FILE; empty: $MASPO_CONFIG; empty: built-in defaults
+  std::string log_level = "warn";
+};
+
+using Action = std::function<int()>;
+
+Action add_ask_command(CLI::App& app, const GlobalOptions& global);    // ask_command.cpp
+Action add_serve_command(CLI::App& app, const GlobalOptions& global);  // serve_command.cpp
+
+}  // namespace maspo::cli
