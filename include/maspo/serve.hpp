@@ -3,6 +3,7 @@
 // fake server puts a scripted backend and fault injection behind it.
 #pragma once
 
+#include <cstddef>
 #include <functional>
 #include <map>
 #include <memory>
@@ -15,8 +16,13 @@ namespace maspo::serve {
 struct ServerOptions {
   std::string host = "127.0.0.1";
   int port = 0;                       // 0: an ephemeral port (see OpenAIServer::port())
-  int threads = 16;                   // HTTP worker threads
-  std::string model_name = "maspo";   // reported by /v1/models and in replies
+  int threads = 16;                   // HTTP worker threads; one per open connection at a time
+  std::string model_name = "maspo";   // reported by /v1/models, and in replies whose backend names none
+  // A connection is closed after this many requests, so that connections queued behind busy
+  // workers get their turn; and after this long idle.
+  int keep_alive_max_requests = 1000;
+  int keep_alive_timeout_s = 5;
+  std::size_t max_body_bytes = 64u << 20;   // larger request bodies get 413
 };
 
 // What a fault hook may do to one request before the backend sees it.
@@ -28,13 +34,16 @@ struct FaultAction {
   bool drop_connection = false;       // close the socket without a valid response
   bool cut_body = false;              // declare a longer Content-Length than sent
   bool drip = false;                  // send the (valid) body a few bytes at a time
+  // status 0 with cut_body or drip applies them to the normal reply; with status, to `body`.
 };
 // What the hook sees of one chat request.
 struct IncomingRequest {
   llm::json body;                               // parsed JSON body
   std::map<std::string, std::string> headers;   // header names lower-cased
 };
-// Called for every chat request before the backend; tests use it to record and inject faults.
+// Called for every chat request whose body is JSON (invalid JSON gets 400 first), before the
+// request is validated and before the backend; tests use it to record and inject faults. Called
+// from the worker threads, concurrently.
 using FaultHook = std::function<FaultAction(const IncomingRequest& request)>;
 
 class OpenAIServer {

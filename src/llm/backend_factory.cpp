@@ -3,6 +3,7 @@
 #include <mutex>
 
 #include "llm/http_backend.hpp"
+#include "llm/llama_backend.hpp"
 #include "llm/scripted_backend.hpp"
 #include "maspo/llm.hpp"
 
@@ -21,8 +22,14 @@ class DefaultFactory : public BackendFactory {
       return ScriptedBackend::from_rules_file(cfg.rules_path);
     }
     if (cfg.backend == "llama") {
+#ifdef MASPO_WITH_LLAMA
+      // LlamaBackend shares the loaded model (and, with equal settings, the decode engine) with
+      // every other role naming the same file.
+      return std::make_shared<LlamaBackend>(role, cfg);
+#else
       throw Error(ErrorKind::config, "role `" + role + "`: this maspo was built without the embedded llama.cpp backend "
                                      "(run scripts/setup, which fetches and builds it)");
+#endif
     }
     throw Error(ErrorKind::config, "role `" + role + "`: unknown backend `" + cfg.backend +
                                        "` (expected openai, llama or scripted)");

@@ -2,6 +2,8 @@
 #include <condition_variable>
 #include <mutex>
 
+#include <spdlog/spdlog.h>
+
 #include "llm/cache.hpp"
 #include "llm/meter.hpp"
 #include "maspo/llm.hpp"
@@ -122,7 +124,12 @@ Client::~Client() {
   std::unique_lock lock(impl_->mu);
   impl_->idle.wait(lock, [&] { return impl_->in_flight == 0; });
   lock.unlock();
-  impl_->cache->flush();
+  try {
+    impl_->cache->flush();
+  } catch (const std::exception& e) {
+    // A destructor cannot report it; the replies were delivered, only their cache copies are lost.
+    spdlog::warn("{}", e.what());
+  }
 }
 
 bool Client::has_role(std::string_view role) const {
@@ -148,27 +155,31 @@ void Client::submit(std::string_view role_name, Request request, Completion done
   json canon;
   std::string key;
   Meter::Reservation reservation;
+  std::optional<Reply> hit;
   try {
     const RoleConfig& cfg = im.role(role);
     resolved = resolve(cfg, std::move(request));
     canon = canonical_request(resolved);
     key = llm::cache_key(canon);
 
-    if (im.cache->mode() != CacheMode::off) {
-      if (auto hit = im.cache->get(key)) {
-        im.meter->record_cache_hit(role, resolved.model, hit->usage);
-        done(std::move(*hit), nullptr);
-        return;
-      }
+    if (im.cache->mode() != CacheMode::off) hit = im.cache->get(key);
+    if (hit) {
+      im.meter->record_cache_hit(role, resolved.model, hit->usage);
+    } else {
       if (im.cache->mode() == CacheMode::replay) {
         throw Error(ErrorKind::cache_miss, "replay mode: request for role `" + role + "` (key " + key.substr(0, 16) +
                                                "…) is not in the cache " + im.cache->path());
       }
+      reservation = im.meter->reserve(role, resolved.model, Meter::estimate_prompt_tokens(resolved),
+                                      resolved.max_tokens);
     }
-    reservation = im.meter->reserve(role, resolved.model, Meter::estimate_prompt_tokens(resolved),
-                                    resolved.max_tokens);
   } catch (...) {
     done(Reply{}, std::current_exception());
+    return;
+  }
+  // Outside the try: an exception thrown by `done` itself must not make us call it a second time.
+  if (hit) {
+    done(std::move(*hit), nullptr);
     return;
   }
 
@@ -179,6 +190,15 @@ void Client::submit(std::string_view role_name, Request request, Completion done
   auto started = std::chrono::steady_clock::now();
   auto finish = [&im, role, key, canon = std::move(canon), reservation, started,
                  done = std::move(done)](Reply reply, std::exception_ptr error) mutable {
+    // Whatever `done` does (even throw), the request is no longer in flight afterwards; else the
+    // destructor would wait for it forever.
+    struct Leave {
+      Impl& im;
+      ~Leave() {
+        std::lock_guard lock(im.mu);
+        if (--im.in_flight == 0) im.idle.notify_all();
+      }
+    } leave{im};
     if (error) {
       im.meter->settle_failure(reservation);
     } else {
@@ -188,8 +208,6 @@ void Client::submit(std::string_view role_name, Request request, Completion done
       im.cache->put(key, canon, reply);
     }
     done(std::move(reply), error);
-    std::lock_guard lock(im.mu);
-    if (--im.in_flight == 0) im.idle.notify_all();
   };
   im.backends.find(role)->second->submit(std::move(resolved), std::move(finish));
 }

@@ -33,7 +33,17 @@ std::optional<double> parse_retry_after(std::string_view value, double now_unix)
 
 // Parses a /v1/chat/completions request body into a Request (model, messages, sampling keys;
 // unknown keys go to extra). Throws Error(bad_reply) with a message fit for a 400 answer.
+// A message's content may be a string or an array of {"type":"text","text":...} parts (joined).
+// An absent temperature means 1.0, as in OpenAI's API; max_completion_tokens wins over
+// max_tokens; a null value counts as absent.
 Request parse_chat_request(std::string_view body);
+// The same, from a body already parsed (the server parses once and shows the JSON to its hook).
+Request chat_request_from_json(const json& body);
+
+// Parses any JSON body, refusing nesting deeper than `max_depth` (deep documents would overflow
+// the stack in nlohmann's recursive copy and dump). Throws Error(bad_reply) naming the byte
+// offset; the message never quotes the body.
+json parse_json(std::string_view body, int max_depth = 256);
 
 // A chat.completion response body for `reply`.
 json chat_response(const Reply& reply, const std::string& id, long created_unix);

@@ -17,16 +17,22 @@ std::string last_of_role(const Request& r, std::string_view role) {
   return {};
 }
 
-std::string substitute(std::string text, const Request& r) {
-  auto replace_all = [&](std::string_view from, const std::string& to) {
-    for (size_t pos = 0; (pos = text.find(from, pos)) != std::string::npos; pos += to.size()) {
-      text.replace(pos, from.size(), to);
+// One pass over the template, so text coming from the request (a user message that itself says
+// "{model}") is inserted verbatim, never substituted again.
+std::string substitute(const std::string& text, const Request& r) {
+  static constexpr std::string_view kNames[] = {"{last_user}", "{system}", "{model}"};
+  std::string out;
+  for (size_t pos = 0; pos < text.size();) {
+    size_t which = 0;
+    while (which < std::size(kNames) && text.compare(pos, kNames[which].size(), kNames[which]) != 0) ++which;
+    if (which == std::size(kNames)) {
+      out.push_back(text[pos++]);
+      continue;
     }
-  };
-  replace_all("{last_user}", last_of_role(r, "user"));
-  replace_all("{system}", last_of_role(r, "system"));
-  replace_all("{model}", r.model);
-  return text;
+    out += which == 0 ? last_of_role(r, "user") : which == 1 ? last_of_role(r, "system") : r.model;
+    pos += kNames[which].size();
+  }
+  return out;
 }
 
 struct Rule {
@@ -64,27 +70,33 @@ std::shared_ptr<ScriptedBackend> ScriptedBackend::from_rules_file(const std::str
     throw InputError(where(path, root.Mark().line + 1, "rules", "expected a list of rules under `rules:`"));
   }
   std::vector<Rule> rules;
-  for (const auto& node : root["rules"]) {
-    int line = node.Mark().line + 1;
-    if (!node.IsMap()) throw InputError(where(path, line, "rules", "each rule must be a map with `match` and `reply`"));
-    for (const auto& kv : node) {
-      auto k = kv.first.as<std::string>();
-      if (k != "match" && k != "reply" && k != "finish_reason") {
-        throw InputError(where(path, kv.first.Mark().line + 1, k,
-                               "unknown key (expected one of: match, reply, finish_reason)"));
+  // A value of the wrong shape (`match: [a, b]`) makes yaml-cpp throw from as<>(); it is still
+  // bad input, so it gets the same file:line message.
+  try {
+    for (const auto& node : root["rules"]) {
+      int line = node.Mark().line + 1;
+      if (!node.IsMap()) throw InputError(where(path, line, "rules", "each rule must be a map with `match` and `reply`"));
+      for (const auto& kv : node) {
+        auto k = kv.first.as<std::string>();
+        if (k != "match" && k != "reply" && k != "finish_reason") {
+          throw InputError(where(path, kv.first.Mark().line + 1, k,
+                                 "unknown key (expected one of: match, reply, finish_reason)"));
+        }
       }
+      if (!node["match"] || !node["reply"]) {
+        throw InputError(where(path, line, node["match"] ? "reply" : "match", "missing (every rule needs match and reply)"));
+      }
+      Rule rule;
+      rule.pattern = std::make_shared<RE2>(node["match"].as<std::string>());
+      if (!rule.pattern->ok()) {
+        throw InputError(where(path, node["match"].Mark().line + 1, "match", "invalid regex: " + rule.pattern->error()));
+      }
+      rule.reply = node["reply"].as<std::string>();
+      rule.finish_reason = node["finish_reason"] ? node["finish_reason"].as<std::string>() : "stop";
+      rules.push_back(std::move(rule));
     }
-    if (!node["match"] || !node["reply"]) {
-      throw InputError(where(path, line, node["match"] ? "reply" : "match", "missing (every rule needs match and reply)"));
-    }
-    Rule rule;
-    rule.pattern = std::make_shared<RE2>(node["match"].as<std::string>());
-    if (!rule.pattern->ok()) {
-      throw InputError(where(path, node["match"].Mark().line + 1, "match", "invalid regex: " + rule.pattern->error()));
-    }
-    rule.reply = node["reply"].as<std::string>();
-    rule.finish_reason = node["finish_reason"] ? node["finish_reason"].as<std::string>() : "stop";
-    rules.push_back(std::move(rule));
+  } catch (const YAML::Exception& e) {
+    throw InputError(where(path, e.mark.line + 1, "", "expected text here: " + e.msg));
   }
   Script script = [rules, path](const Request& r) {
     std::string user = last_of_role(r, "user");

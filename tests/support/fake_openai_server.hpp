@@ -9,7 +9,9 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "maspo/llm.hpp"
@@ -33,13 +35,19 @@ enum class Fault {
   slow_drip,         // valid body, sent a few bytes at a time
 };
 
+// The names above ("status_429", "hang", ...), for command lines; nullopt for an unknown name.
+std::string_view to_string(Fault fault);
+std::optional<Fault> fault_from_name(std::string_view name);
+
 class FakeOpenAIServer {
  public:
   struct Options {
     double latency_s = 0.0;
     int threads = 64;
     double hang_s = 30.0;
+    int port = 0;               // 0: an ephemeral port
   };
+  // Listening when constructed; throws std::runtime_error when the port cannot be bound.
   FakeOpenAIServer();
   explicit FakeOpenAIServer(Options options);
   ~FakeOpenAIServer();
