@@ -42,6 +42,7 @@ int run(int argc, char** argv) {
 
   std::map<std::string, maspo::cli::Action> actions;
   actions["ask"] = maspo::cli::add_ask_command(app, global);
+  actions["serve"] = maspo::cli::add_serve_command(app, global);
 
   try {
     app.parse(argc, argv);

@@ -2,9 +2,12 @@
 // canonical request is stored beside the reply for inspection. It never holds secrets: the
 // canonical form has no key, URL or header by construction.
 //
-// Safe from many threads (one connection per thread is not needed: calls are serialized on one
-// connection guarded by a mutex; writes are batched in transactions by a writer thread) and from
-// several processes (WAL + busy timeout; INSERT OR IGNORE, first writer wins).
+// Safe from many threads (reads share one connection guarded by a mutex; writes are queued and
+// committed in batched transactions by a writer thread with its own connection) and from several
+// processes (WAL + busy timeout + bounded retries; INSERT OR IGNORE, first writer wins).
+//
+// Opening throws Error(config) naming the path when the file is not a SQLite database, is another
+// program's database, was written by a newer schema version, or (replay) does not exist.
 #pragma once
 
 #include <memory>
@@ -30,7 +33,8 @@ class Cache {
   std::optional<Reply> get(const std::string& key);
   // Queues a write (read_write mode only; no-op otherwise). The first reply stored for a key wins.
   void put(const std::string& key, const json& canonical_request, const Reply& reply);
-  // Blocks until every queued write is committed.
+  // Blocks until every queued write is committed. Throws Error(internal) naming the path if a
+  // batch could not be committed since the last flush (those replies are served no more).
   void flush();
   // Number of stored entries (committed).
   std::int64_t size();

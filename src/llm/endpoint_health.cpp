@@ -4,27 +4,21 @@
 
 namespace maspo::llm {
 
-namespace {
-bool full(const EndpointHealth& e, int max_in_flight, int max_connecting) {
-  return e.in_flight >= max_in_flight || e.connecting >= max_connecting;
-}
-}  // namespace
-
-int pick_endpoint(std::span<const EndpointHealth> endpoints, int max_in_flight, int max_connecting, double now) {
+int pick_endpoint(std::span<const EndpointHealth> endpoints, int max_in_flight, double now) {
   int best = -1;
   bool any_healthy = false;
   for (std::size_t i = 0; i < endpoints.size(); ++i) {
     const EndpointHealth& e = endpoints[i];
     if (e.backed_off(now)) continue;
     any_healthy = true;
-    if (full(e, max_in_flight, max_connecting)) continue;
+    if (e.in_flight >= max_in_flight) continue;
     if (best < 0 || e.in_flight < endpoints[static_cast<std::size_t>(best)].in_flight) best = static_cast<int>(i);
   }
   // A healthy endpoint that is merely busy is worth waiting for; a backed-off one is not used.
   if (any_healthy) return best;
   for (std::size_t i = 0; i < endpoints.size(); ++i) {
     const EndpointHealth& e = endpoints[i];
-    if (full(e, max_in_flight, max_connecting)) continue;
+    if (e.in_flight >= max_in_flight) continue;
     if (best < 0 || e.backoff_until < endpoints[static_cast<std::size_t>(best)].backoff_until) {
       best = static_cast<int>(i);
     }

@@ -8,7 +8,6 @@ namespace maspo::llm {
 
 struct EndpointHealth {
   int in_flight = 0;
-  int connecting = 0;             // attempts in flight whose connection is not yet up
   int consecutive_failures = 0;   // transient failures since the last success
   double backoff_until = 0.0;     // steady-clock seconds; the endpoint is healthy once now >= this
   bool backed_off(double now) const { return now < backoff_until; }
@@ -16,11 +15,8 @@ struct EndpointHealth {
 
 // The endpoint the next attempt goes to: the healthy one with the fewest in flight; when every
 // endpoint is backed off, the one whose backoff ends first (a slow answer beats no answer).
-// An endpoint is full at `max_in_flight`, or while `max_connecting` attempts wait for their
-// connection: opening dozens at once overflows small listen backlogs (cpp-httplib, so
-// llama-server, listens with 5) and costs a 1 s SYN retransmit.
-// -1 when the chosen class of endpoints is full: the attempt waits.
-int pick_endpoint(std::span<const EndpointHealth> endpoints, int max_in_flight, int max_connecting, double now);
+// -1 when the chosen class of endpoints is full (at `max_in_flight`): the attempt waits.
+int pick_endpoint(std::span<const EndpointHealth> endpoints, int max_in_flight, double now);
 
 // A transient failure. After `threshold` in a row (threshold < 1: never) the endpoint is left
 // alone for `backoff_s`. Returns true when this failure started a backoff.

@@ -31,9 +31,6 @@ constexpr double kNever = std::numeric_limits<double>::infinity();
 // With nothing scheduled the loop sleeps until woken; this only bounds how long a missed wakeup
 // could go unnoticed.
 constexpr int kIdlePollMs = 1000;
-// New connections opened at once per endpoint (see pick_endpoint): below the smallest listen
-// backlog we know of (5), so a burst of 64 requests does not lose SYNs.
-constexpr int kMaxConnecting = 4;
 
 double steady_now() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
@@ -77,9 +74,6 @@ struct Transfer {
   std::unique_ptr<Job> job;
   int endpoint = -1;
   int url_endpoint = -1;       // which endpoint's URL the handle holds, to skip resetting it
-  bool connected = false;      // the connection (new or reused) is up
-  EndpointHealth* health = nullptr;
-  int* connect_events = nullptr;
   char errbuf[CURL_ERROR_SIZE] = {};
 };
 
@@ -97,17 +91,6 @@ std::string chat_url(const std::string& base) {
   std::string url = base;
   while (!url.empty() && url.back() == '/') url.pop_back();
   return url + "/chat/completions";
-}
-
-// Called by libcurl once the attempt's connection is up, before the request goes out.
-int on_connected(void* user, char*, char*, int, int) {
-  auto* t = static_cast<Transfer*>(user);
-  if (!t->connected) {
-    t->connected = true;
-    --t->health->connecting;
-    ++*t->connect_events;
-  }
-  return CURL_PREREQFUNC_OK;
 }
 
 void deliver(Job& job, Reply reply, std::exception_ptr error) {
@@ -137,7 +120,6 @@ struct HttpBackend::Impl {
   std::uniform_real_distribution<double> unit{0.0, 1.0};
   std::vector<EndpointHealth> health;         // parallel to `endpoints`
   double limiter_wake = kNever;
-  int connect_events = 0;                     // bumped by on_connected: room for more attempts
 
   // Shared with submit().
   std::mutex mu;
@@ -172,7 +154,7 @@ struct HttpBackend::Impl {
   void drain_incoming();
   void promote_due(double now);
   void dispatch(double now);
-  bool start_attempt(std::unique_ptr<Job> job, int endpoint, double now);
+  void start_attempt(std::unique_ptr<Job> job, int endpoint, double now);
   bool reap();
   void finish(Transfer& t, CURLcode code);
   void fail_attempt(std::unique_ptr<Job> job, int endpoint, const Error& error, std::optional<double> retry_after);
@@ -235,9 +217,6 @@ Transfer* HttpBackend::Impl::acquire_transfer() {
   curl_easy_setopt(e, CURLOPT_WRITEDATA, &t->response);
   curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t->errbuf);
   curl_easy_setopt(e, CURLOPT_PRIVATE, t.get());
-  curl_easy_setopt(e, CURLOPT_PREREQFUNCTION, &on_connected);
-  curl_easy_setopt(e, CURLOPT_PREREQDATA, t.get());
-  t->connect_events = &connect_events;
   curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, to_ms(cfg.connect_timeout_s));
   curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, to_ms(cfg.timeout_s));
   curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
@@ -252,11 +231,10 @@ void HttpBackend::Impl::run() {
     const double now = steady_now();
     promote_due(now);
     dispatch(now);
-    const int connects_before = connect_events;
     int running = 0;
     curl_multi_perform(multi, &running);
-    // Finished transfers and new connections make room: fill it before sleeping.
-    if (reap() || (connect_events != connects_before && !pending.empty())) continue;
+    // Finished transfers free slots: fill them before sleeping.
+    if (reap()) continue;
     curl_multi_poll(multi, nullptr, 0, poll_timeout_ms(steady_now()), nullptr);
   }
   cancel_all();
@@ -286,7 +264,7 @@ void HttpBackend::Impl::promote_due(double now) {
 void HttpBackend::Impl::dispatch(double now) {
   limiter_wake = kNever;
   while (!pending.empty()) {
-    const int endpoint = pick_endpoint(health, cfg.max_concurrency, kMaxConnecting, now);
+    const int endpoint = pick_endpoint(health, cfg.max_concurrency, now);
     if (endpoint < 0) return;  // every usable endpoint is full; a completion will wake us
     const double wait = limiter.wait_s(pending.front()->tokens, now);
     if (wait > 0) {
@@ -300,11 +278,11 @@ void HttpBackend::Impl::dispatch(double now) {
   }
 }
 
-bool HttpBackend::Impl::start_attempt(std::unique_ptr<Job> job, int endpoint, double now) {
+void HttpBackend::Impl::start_attempt(std::unique_ptr<Job> job, int endpoint, double now) {
   Transfer* t = acquire_transfer();
   if (!t) {
     deliver(*job, Reply{}, std::make_exception_ptr(Error(ErrorKind::internal, "curl_easy_init failed")));
-    return false;
+    return;
   }
   EndpointSlot& slot = endpoints[static_cast<std::size_t>(endpoint)];
   if (t->url_endpoint != endpoint) {
@@ -316,8 +294,6 @@ bool HttpBackend::Impl::start_attempt(std::unique_ptr<Job> job, int endpoint, do
   t->response.clear();
   t->errbuf[0] = '\0';
   t->endpoint = endpoint;
-  t->health = &health[static_cast<std::size_t>(endpoint)];
-  t->connected = false;
   ++job->attempts;
   limiter.acquire(job->tokens, now);
   t->job = std::move(job);
@@ -325,12 +301,10 @@ bool HttpBackend::Impl::start_attempt(std::unique_ptr<Job> job, int endpoint, do
     std::unique_ptr<Job> failed = std::move(t->job);
     idle.push_back(t);
     deliver(*failed, Reply{}, std::make_exception_ptr(Error(ErrorKind::internal, "curl_multi_add_handle failed")));
-    return false;
+    return;
   }
-  ++t->health->in_flight;
-  ++t->health->connecting;
+  ++health[static_cast<std::size_t>(endpoint)].in_flight;
   slot.requests.fetch_add(1, std::memory_order_relaxed);
-  return true;
 }
 
 bool HttpBackend::Impl::reap() {
@@ -355,7 +329,6 @@ void HttpBackend::Impl::finish(Transfer& t, CURLcode code) {
   EndpointSlot& slot = endpoints[static_cast<std::size_t>(endpoint)];
   EndpointHealth& h = health[static_cast<std::size_t>(endpoint)];
   --h.in_flight;
-  if (!t.connected) --h.connecting;
   // Safe to hand back before reading its response: nothing below starts another attempt.
   idle.push_back(&t);
 

@@ -11,6 +11,10 @@
 //
 // The API key is read from the environment variable `api_key_env` names, once, at construction,
 // and goes only into the Authorization header.
+//
+// Completions run on the event-loop thread: they should be quick, may submit again, and must not
+// destroy the backend. `timeout_s` and `connect_timeout_s` bound each attempt; a request that
+// waits for a slot or for its rate quota waits without a deadline.
 #pragma once
 
 #include <memory>
@@ -25,8 +29,8 @@ class HttpBackend : public Backend {
  public:
   struct EndpointStats {
     std::string base_url;
-    std::int64_t requests = 0;       // attempts sent
-    std::int64_t failures = 0;       // attempts that failed
+    std::int64_t requests = 0;       // attempts sent (retries included)
+    std::int64_t failures = 0;       // attempts that failed (transport, timeout or non-2xx)
     bool backed_off = false;         // currently left alone
   };
 

@@ -11,6 +11,7 @@
 #include <fstream>
 #include <map>
 #include <mutex>
+#include <set>
 #include <thread>
 #include <tuple>
 #include <utility>
@@ -55,16 +56,34 @@ void init_llama_once() {
   });
 }
 
+// Physical cores: ggml's threads spin at every barrier between ops, so a second hardware thread
+// of the same core (or any thread more than the cores free) slows decoding down instead of
+// speeding it up. Counted as distinct thread-sibling sets in sysfs; the logical count otherwise.
+int physical_cores() {
+  const unsigned logical = std::max(1u, std::thread::hardware_concurrency());
+  std::set<std::string> cores;
+  for (unsigned i = 0; i < logical; ++i) {
+    std::ifstream in("/sys/devices/system/cpu/cpu" + std::to_string(i) + "/topology/thread_siblings_list");
+    std::string siblings;
+    if (in && std::getline(in, siblings)) cores.insert(siblings);
+  }
+  return cores.empty() ? static_cast<int>(logical) : static_cast<int>(cores.size());
+}
+
 int thread_count() {
-  // MASPO_LLAMA_THREADS pins it (benchmarks compare with llama-server at the same count).
+  // MASPO_LLAMA_THREADS pins it: for a machine shared with other work (spinning threads that
+  // are not scheduled cost far more than they bring), and for benchmarks that compare with
+  // llama-server at the same count.
   if (auto v = getenv_string("MASPO_LLAMA_THREADS")) {
     try {
       int n = std::stoi(*v);
       if (n > 0) return n;
     } catch (const std::exception&) {
     }
+    spdlog::warn("MASPO_LLAMA_THREADS={}: not a positive number, ignored", *v);
   }
-  return std::max(1u, std::thread::hardware_concurrency());
+  static const int cores = physical_cores();
+  return cores;
 }
 
 // ---------------------------------------------------------------------------------------------

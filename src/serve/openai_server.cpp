@@ -135,8 +135,13 @@ class ConnectionStream final : public httplib::Stream {
   }
 
   bool is_readable() const override { return wait_readable(timeouts_.read_ms); }
+  // A socket with room is written to even while stopping, so a handler's last answer (a 503 on
+  // shutdown) still goes out; only a wait for room gives up on stop.
   bool is_writable() const override {
-    return !conn_.drop && wait_fd(conn_.fd, POLLOUT, timeouts_.write_ms, stop_);
+    if (conn_.drop) return false;
+    pollfd now{conn_.fd, POLLOUT, 0};
+    if (::poll(&now, 1, 0) == 1 && (now.revents & POLLOUT) != 0) return true;
+    return wait_fd(conn_.fd, POLLOUT, timeouts_.write_ms, stop_);
   }
 
   ssize_t read(char* ptr, size_t size) override {
@@ -201,6 +206,10 @@ class HttpServer final : public httplib::Server {
     set_keep_alive_max_count(static_cast<size_t>(max_requests_));
     set_keep_alive_timeout(keep_alive_timeout_s);
   }
+
+  // httplib listens with a backlog of 5: a burst of new connections (a client opening 32 at once)
+  // overflows it and the kernel drops handshakes, costing the client a 1 s SYN retry or an error.
+  void widen_backlog() { ::listen(svr_sock_, SOMAXCONN); }
 
  private:
   bool process_and_close_socket(socket_t sock) override {
@@ -338,6 +347,11 @@ void OpenAIServer::Impl::routes() {
     auto a = error_answer(500, "internal server error", "server_error");
     res.status = 500;
     res.set_content(a.body, "application/json");
+  });
+  // httplib's default adds SO_REUSEPORT, which lets a second server silently share a taken port.
+  http.set_socket_options([](socket_t sock) {
+    int one = 1;
+    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
   });
   http.set_payload_max_length(options.max_body_bytes);
   auto threads = static_cast<size_t>(std::max(1, options.threads));
@@ -512,6 +526,7 @@ int OpenAIServer::start() {
   if (im.bound_port <= 0) {
     throw std::runtime_error("cannot bind " + format_host(host) + ":" + std::to_string(im.options.port));
   }
+  im.http.widen_backlog();
   im.listener = std::thread([&im] {
     im.http.listen_after_bind();
     {

@@ -295,6 +295,28 @@ TEST_F(ConfigTest, AKeyWrittenAsApiKeyIsRejectedWithoutEchoingIt) {
   EXPECT_NE(msg.find("bad.yaml:3:"), std::string::npos) << msg;
 }
 
+TEST(ExampleConfigs, EveryExampleLoads) {
+  fs::path dir = fs::path(MASPO_SOURCE_DIR) / "examples" / "configs";
+  int loaded = 0;
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    if (entry.path().extension() != ".yaml") continue;
+    EXPECT_NO_THROW(load_config_file(entry.path())) << entry.path();
+    ++loaded;
+  }
+  EXPECT_GE(loaded, 3);
+
+  Config fleet = load_config_file(dir / "fleet.yaml");
+  EXPECT_EQ(fleet.llm.roles.at("agents").endpoints.size(), 2u);
+  EXPECT_GT(fleet.llm.roles.at("judge").requests_per_minute, 0);
+  EXPECT_TRUE(fleet.llm.budgets.at("judge").dollars.has_value());
+  EXPECT_EQ(fs::path(fleet.llm.cache.path), dir / "fleet-cache.sqlite");
+
+  Config scripted = load_config_file(dir / "scripted.yaml");
+  for (auto name : kRoles) {
+    EXPECT_EQ(fs::path(scripted.llm.roles.at(std::string(name)).rules_path), dir / "rules" / "scripted.yaml");
+  }
+}
+
 // One bad input, where its error must point, and what it must say.
 struct BadCase {
   const char* name;

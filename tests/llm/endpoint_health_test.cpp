@@ -16,39 +16,29 @@ EndpointHealth ep(int in_flight, double backoff_until = 0.0) {
 
 TEST(EndpointHealth, PicksHealthyEndpointWithFewestInFlight) {
   std::vector<EndpointHealth> eps{ep(3), ep(1), ep(2)};
-  EXPECT_EQ(pick_endpoint(eps, 4, 100, 0.0), 1);
+  EXPECT_EQ(pick_endpoint(eps, 4, 0.0), 1);
   eps[1].in_flight = 4;
-  EXPECT_EQ(pick_endpoint(eps, 4, 100, 0.0), 2);
+  EXPECT_EQ(pick_endpoint(eps, 4, 0.0), 2);
 }
 
 TEST(EndpointHealth, FullHealthyEndpointsMeanWaitNotABackedOffOne) {
   std::vector<EndpointHealth> eps{ep(2), ep(0, /*backoff_until=*/50.0)};
-  EXPECT_EQ(pick_endpoint(eps, 2, 100, 10.0), -1);
-  EXPECT_EQ(pick_endpoint(eps, 3, 100, 10.0), 0);
+  EXPECT_EQ(pick_endpoint(eps, 2, 10.0), -1);
+  EXPECT_EQ(pick_endpoint(eps, 3, 10.0), 0);
   // Once its backoff has ended it is healthy again and the least loaded.
-  EXPECT_EQ(pick_endpoint(eps, 2, 100, 50.0), 1);
+  EXPECT_EQ(pick_endpoint(eps, 2, 50.0), 1);
 }
 
 TEST(EndpointHealth, AllBackedOffUsesTheOneEndingFirst) {
   std::vector<EndpointHealth> eps{ep(0, 30.0), ep(0, 20.0), ep(0, 25.0)};
-  EXPECT_EQ(pick_endpoint(eps, 1, 100, 10.0), 1);
+  EXPECT_EQ(pick_endpoint(eps, 1, 10.0), 1);
   eps[1].in_flight = 1;  // full: the next earliest
-  EXPECT_EQ(pick_endpoint(eps, 1, 100, 10.0), 2);
-}
-
-TEST(EndpointHealth, TooManyConnectingCountsAsFull) {
-  std::vector<EndpointHealth> eps{ep(2), ep(5)};
-  eps[0].connecting = 2;
-  EXPECT_EQ(pick_endpoint(eps, 8, 2, 0.0), 1);  // the less loaded one is still opening connections
-  eps[1].connecting = 2;
-  EXPECT_EQ(pick_endpoint(eps, 8, 2, 0.0), -1);
-  eps[0].connecting = 1;
-  EXPECT_EQ(pick_endpoint(eps, 8, 2, 0.0), 0);
+  EXPECT_EQ(pick_endpoint(eps, 1, 10.0), 2);
 }
 
 TEST(EndpointHealth, NoEndpointsPicksNothing) {
   std::vector<EndpointHealth> eps;
-  EXPECT_EQ(pick_endpoint(eps, 1, 100, 0.0), -1);
+  EXPECT_EQ(pick_endpoint(eps, 1, 0.0), -1);
 }
 
 TEST(EndpointHealth, BackoffStartsAtThresholdAndSuccessClearsIt) {

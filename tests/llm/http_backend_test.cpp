@@ -308,8 +308,12 @@ TEST(HttpBackend, SixtyFourWayConcurrencyAnswersEachRequestExactlyOnce) {
     EXPECT_EQ(calls[k].load(), 1) << "request " << i;
     EXPECT_EQ(texts[k], "echo: q" + std::to_string(i));
   }
-  EXPECT_EQ(server.requests(), kN);
-  EXPECT_EQ(backend.stats().at(0).requests, kN);
+  // Every attempt is counted; any beyond one per request were failures (a lost SYN under load
+  // can hit the connect timeout), each retried.
+  const auto s = backend.stats().at(0);
+  EXPECT_EQ(s.requests, kN + s.failures);
+  EXPECT_GE(server.requests(), kN);
+  EXPECT_LE(server.requests(), s.requests);
 }
 
 // Responder that records how many requests the server handles at once.
@@ -369,17 +373,25 @@ double run_batch(HttpBackend& backend, int n, int max_tokens) {
   return seconds_since(start);
 }
 
+// Two connections at most in the rate tests: the fake server's listen backlog is small, and a
+// lost SYN costs a 1 s retransmit that would blur the timings below.
+RoleConfig rate_config(const FakeOpenAIServer& server) {
+  RoleConfig c = config_for({server.base_url()});
+  c.max_concurrency = 2;
+  return c;
+}
+
 TEST(HttpBackend, RequestsPerMinuteSlowRequestsDown) {
   FakeOpenAIServer server;
-  RoleConfig c = config_for({server.base_url()});
+  RoleConfig c = rate_config(server);
   c.requests_per_minute = 600;  // 10/s, a burst of 10
   HttpBackend limited("agents", c);
   // 10 go at once, the other 15 at 10/s: about 1.5 s.
   const double took = run_batch(limited, 25, 16);
   EXPECT_GE(took, 1.3);
   EXPECT_LT(took, 6.0);
-  HttpBackend unlimited("agents", config_for({server.base_url()}));
-  EXPECT_LT(run_batch(unlimited, 25, 16), 1.0);
+  HttpBackend unlimited("agents", rate_config(server));
+  EXPECT_LT(run_batch(unlimited, 25, 16), 0.8);
 }
 
 TEST(HttpBackend, TokensPerMinuteSlowRequestsDown) {
@@ -388,15 +400,15 @@ TEST(HttpBackend, TokensPerMinuteSlowRequestsDown) {
   std::string words;
   for (int i = 0; i < 50; ++i) words += "w ";
   server.set_responder([words](const Request&) { return words; });
-  RoleConfig c = config_for({server.base_url()});
+  RoleConfig c = rate_config(server);
   c.tokens_per_minute = 12000;  // 200/s, a burst of 200
   HttpBackend limited("agents", c);
   // 10 x ~51 tokens = ~510: 200 at once, the rest at 200/s, about 1.5 s.
   const double took = run_batch(limited, 10, 50);
   EXPECT_GE(took, 1.0);
   EXPECT_LT(took, 6.0);
-  HttpBackend unlimited("agents", config_for({server.base_url()}));
-  EXPECT_LT(run_batch(unlimited, 10, 50), 1.0);
+  HttpBackend unlimited("agents", rate_config(server));
+  EXPECT_LT(run_batch(unlimited, 10, 50), 0.8);
 }
 
 TEST(HttpBackend, DeadEndpointIsBackedOffWhileTheOtherCarriesOn) {
@@ -407,7 +419,7 @@ TEST(HttpBackend, DeadEndpointIsBackedOffWhileTheOtherCarriesOn) {
   c.endpoint_failure_threshold = 2;
   c.endpoint_backoff_s = 30.0;
   HttpBackend backend("agents", c);
-  EXPECT_EQ(run_batch(backend, 40, 8) < 10.0, true);
+  EXPECT_LT(run_batch(backend, 40, 8), 10.0);
   auto s = backend.stats();
   ASSERT_EQ(s.size(), 2u);
   EXPECT_EQ(s[0].base_url, dead);

@@ -27,6 +27,11 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
+// One decode thread per engine: ctest runs test programs side by side, and ggml's threads spin
+// at barriers, so on a busy machine two threads can be ten times slower than one. (A value set
+// by the caller wins.)
+[[maybe_unused]] const bool kOneThread = [] { return ::setenv("MASPO_LLAMA_THREADS", "1", 0) == 0; }();
+
 // Every wait is bounded: a hung decode loop fails the test instead of hanging ctest.
 Reply run(Backend& backend, Request request) {
   auto promise = std::make_shared<std::promise<Reply>>();

@@ -60,8 +60,8 @@ class FakeOpenAIServer {
   // Replaces the echo responder; gets the parsed request, returns the reply text.
   void set_responder(std::function<std::string(const llm::Request&)> responder);
 
-  // Chat requests received (every attempt, faulted ones included), their bodies and
-  // Authorization headers, in arrival order.
+  // Chat requests received (every attempt, faulted ones included; bodies that are not JSON get a
+  // 400 and are not counted), their bodies and Authorization headers, in arrival order.
   int requests() const;
   std::vector<llm::json> bodies() const;
   std::vector<std::string> authorization_headers() const;
