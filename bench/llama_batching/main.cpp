@@ -38,6 +38,8 @@
 #include "maspo/llm.hpp"
 
 #ifdef MASPO_WITH_LLAMA
+#include <llama.h>
+
 #include "llm/llama_backend.hpp"
 #endif
 
@@ -218,6 +220,53 @@ class LlamaServer {
   std::string log_;
 };
 
+#ifdef MASPO_WITH_LLAMA
+// The ceiling batching can reach on this machine, with no engine, sampling or HTTP around it:
+// llama_decode steps of one token for each of `width` sequences (40 tokens of context each),
+// generated tokens per second. Returns {1 sequence, 16 sequences}.
+std::pair<double, double> raw_decode_ceiling(const std::string& model_path, int threads) {
+  llama_model* model = llama_model_load_from_file(model_path.c_str(), llama_model_default_params());
+  if (model == nullptr) return {0, 0};
+  llama_context_params cp = llama_context_default_params();
+  cp.n_seq_max = 16;
+  cp.n_ctx = 16 * 512;
+  cp.kv_unified = false;
+  cp.n_threads = cp.n_threads_batch = threads;
+  llama_context* ctx = llama_init_from_model(model, cp);
+  llama_batch batch = llama_batch_init(1024, 0, 1);
+  auto add = [&](llama_token t, llama_pos pos, llama_seq_id seq, bool logits) {
+    int i = batch.n_tokens++;
+    batch.token[i] = t;
+    batch.pos[i] = pos;
+    batch.n_seq_id[i] = 1;
+    batch.seq_id[i][0] = seq;
+    batch.logits[i] = logits ? 1 : 0;
+  };
+  batch.n_tokens = 0;
+  for (int s = 0; s < 16; ++s) {
+    for (int p = 0; p < 40; ++p) add(100 + p + s, p, s, false);
+  }
+  llama_decode(ctx, batch);
+  std::pair<double, double> rates{0, 0};
+  for (int width : {1, 16}) {
+    const int steps = 32;
+    auto start = Clock::now();
+    for (int k = 0; k < steps; ++k) {
+      batch.n_tokens = 0;
+      for (int s = 0; s < width; ++s) add(500 + k, 40 + k, s, true);
+      llama_decode(ctx, batch);
+    }
+    double rate = width * steps / std::chrono::duration<double>(Clock::now() - start).count();
+    (width == 1 ? rates.first : rates.second) = rate;
+    for (int s = 0; s < 16; ++s) llama_memory_seq_rm(llama_get_memory(ctx), s, 40, -1);
+  }
+  llama_batch_free(batch);
+  llama_free(ctx);
+  llama_model_free(model);
+  return rates;
+}
+#endif
+
 int usage_error(const std::string& message) {
   std::cerr << "bench_llama_batching: " << message << "\n";
   return 2;
@@ -306,10 +355,21 @@ int main(int argc, char** argv) {
       seq.push_back(n == 1 ? conc.back() : run_backend(*backend, make_requests(n, ++run_id, o.max_tokens), false).rate());
     }
     double s = median(seq), c = median(conc), l = median(srv);
+    auto list = [](const std::vector<double>& v) {
+      std::string out;
+      for (double x : v) out += fmt::format(" {:.1f}", x);
+      return out;
+    };
+    std::cerr << fmt::format("  runs ({} in flight): one-by-one{}; concurrent{}; llama-server{}\n", n, list(seq),
+                             list(conc), list(srv));
     std::cout << fmt::format("{:>9} | {:>12.1f} tok/s | {:>12.1f} tok/s | {:>7.2f}x | {:>18} | {:>12}\n", n, s, c,
                              s > 0 ? c / s : 0.0, server ? fmt::format("{:.1f} tok/s", l) : "-",
                              server && l > 0 ? fmt::format("{:.2f}x", c / l) : "-");
   }
+  auto [one, sixteen] = raw_decode_ceiling(o.model, threads);
+  std::cout << fmt::format("\nllama_decode alone (no engine, sampling or HTTP), one token per sequence per step:\n"
+                           "  1 sequence {:.1f} tok/s, 16 sequences {:.1f} tok/s: batching can give at most {:.2f}x here\n",
+                           one, sixteen, one > 0 ? sixteen / one : 0.0);
   auto st = backend->stats();
   std::cout << fmt::format("\nmaspo engine: {} requests, {} decode calls, up to {} sequences in one decode, "
                            "{} of {} prompt tokens reused\n",

@@ -324,6 +324,31 @@ struct Delivery {
   std::exception_ptr error;
 };
 
+// Completions run on their own thread, not on the decode thread, so a slow callback (a cache
+// write, the next agent's submit) never stalls decoding for the other sequences. The queue is
+// shared with that thread, not owned by the engine: a callback that drops the last reference to
+// the backend destroys the engine on this very thread, which then must not touch the engine.
+struct DeliveryQueue {
+  std::mutex mu;
+  std::condition_variable cv;
+  std::deque<Delivery> items;
+  bool stopping = false;
+
+  static void run(const std::shared_ptr<DeliveryQueue>& q) {
+    std::unique_lock lock(q->mu);
+    while (true) {
+      q->cv.wait(lock, [&] { return q->stopping || !q->items.empty(); });
+      if (q->items.empty()) return;  // stopping, and everything delivered
+      Delivery d = std::move(q->items.front());
+      q->items.pop_front();
+      lock.unlock();
+      d.done(std::move(d.reply), d.error);
+      d = Delivery{};  // whatever the callback held goes now, before the lock is taken again
+      lock.lock();
+    }
+  }
+};
+
 }  // namespace
 
 class LlamaEngine {
@@ -349,11 +374,12 @@ class LlamaEngine {
     }
     n_ctx_seq_ = static_cast<std::size_t>(llama_n_ctx_seq(ctx_));
     n_batch_ = static_cast<int>(llama_n_batch(ctx_));
+    n_vocab_ = llama_vocab_n_tokens(model_->vocab());
     batch_ = llama_batch_init(n_batch_, 0, 1);
     slots_.resize(static_cast<std::size_t>(parallel));
     for (int i = 0; i < parallel; ++i) slots_[static_cast<std::size_t>(i)].id = i;
     decode_thread_ = std::thread([this] { decode_loop(); });
-    delivery_thread_ = std::thread([this] { delivery_loop(); });
+    delivery_thread_ = std::thread([q = deliveries_] { DeliveryQueue::run(q); });
   }
 
   ~LlamaEngine() {
@@ -364,12 +390,12 @@ class LlamaEngine {
     cv_.notify_all();
     decode_thread_.join();  // fails what is still queued or running with `cancelled`
     {
-      std::lock_guard lock(delivery_mu_);
-      delivery_stopping_ = true;
+      std::lock_guard lock(deliveries_->mu);
+      deliveries_->stopping = true;
     }
-    delivery_cv_.notify_all();
-    // A completion that drops the last reference to the backend runs this destructor on the
-    // delivery thread itself; it cannot join itself, and it is about to return anyway.
+    deliveries_->cv.notify_all();
+    // On the delivery thread itself (see DeliveryQueue) it cannot join itself; it finishes the
+    // queue on its own, holding the queue alive.
     if (std::this_thread::get_id() == delivery_thread_.get_id()) {
       delivery_thread_.detach();
     } else {
@@ -435,12 +461,9 @@ class LlamaEngine {
 
  private:
   static llama_sampler* make_sampler(const Request& r) {
+    // Greedy (temperature 0) needs no sampler: see sample().
+    if (r.temperature <= 0.0) return nullptr;
     llama_sampler* chain = llama_sampler_chain_init(llama_sampler_chain_default_params());
-    if (r.temperature <= 0.0) {
-      // Greedy: the arg-max token, no randomness at all (seed and top_p/top_k are irrelevant).
-      llama_sampler_chain_add(chain, llama_sampler_init_greedy());
-      return chain;
-    }
     int top_k = 0;
     if (r.extra.is_object() && r.extra.contains("top_k")) {
       const auto& k = r.extra["top_k"];
@@ -465,31 +488,27 @@ class LlamaEngine {
     return chain;
   }
 
+  // Greedy decoding is an arg-max over the logits (the first maximum on a tie, as llama.cpp's
+  // greedy sampler picks). Done directly rather than through a sampler, which would first copy
+  // the whole vocabulary (49k entries for SmolLM2) into a candidate array for every token of
+  // every sequence, on the one thread the whole batch waits for.
+  llama_token sample(Job& job) {
+    if (job.sampler != nullptr) return llama_sampler_sample(job.sampler, ctx_, job.batch_index);
+    const float* logits = llama_get_logits_ith(ctx_, job.batch_index);
+    if (logits == nullptr) throw Error(ErrorKind::internal, "llama: no logits for a sequence");
+    return static_cast<llama_token>(std::max_element(logits, logits + n_vocab_) - logits);
+  }
+
   void deliver(Completion done, Reply reply, std::exception_ptr error) {
     {
       std::lock_guard lock(stats_mu_);
       ++stats_.requests;
     }
     {
-      std::lock_guard lock(delivery_mu_);
-      deliveries_.push_back({std::move(done), std::move(reply), std::move(error)});
+      std::lock_guard lock(deliveries_->mu);
+      deliveries_->items.push_back({std::move(done), std::move(reply), std::move(error)});
     }
-    delivery_cv_.notify_one();
-  }
-
-  // Completions run here, not on the decode thread, so a slow callback (a cache write, the next
-  // agent's submit) never stalls decoding for the other sequences.
-  void delivery_loop() {
-    std::unique_lock lock(delivery_mu_);
-    while (true) {
-      delivery_cv_.wait(lock, [&] { return delivery_stopping_ || !deliveries_.empty(); });
-      if (deliveries_.empty()) return;  // stopping, and everything delivered
-      Delivery d = std::move(deliveries_.front());
-      deliveries_.pop_front();
-      lock.unlock();
-      d.done(std::move(d.reply), d.error);
-      lock.lock();
-    }
+    deliveries_->cv.notify_one();
   }
 
   void finish(Slot& slot, const std::string& reason) {
@@ -610,7 +629,7 @@ class LlamaEngine {
     for (auto& s : slots_) {
       if (!s.job || s.job->batch_index < 0) continue;
       Job& job = *s.job;
-      llama_token token = llama_sampler_sample(job.sampler, ctx_, job.batch_index);
+      llama_token token = sample(job);
       job.batch_index = -1;
       job.generating = true;
       if (llama_vocab_is_eog(vocab, token)) {
@@ -680,6 +699,7 @@ class LlamaEngine {
   llama_context* ctx_ = nullptr;
   std::size_t n_ctx_seq_ = 0;
   int n_batch_ = 0;
+  int n_vocab_ = 0;
   llama_batch batch_{};
 
   std::mutex mu_;  // queue_, stopping_, and which slots hold a job (admission)
@@ -692,10 +712,7 @@ class LlamaEngine {
   mutable std::mutex stats_mu_;
   LlamaStats stats_;
 
-  std::mutex delivery_mu_;
-  std::condition_variable delivery_cv_;
-  std::deque<Delivery> deliveries_;
-  bool delivery_stopping_ = false;
+  std::shared_ptr<DeliveryQueue> deliveries_ = std::make_shared<DeliveryQueue>();
 
   std::thread decode_thread_;
   std::thread delivery_thread_;

@@ -20,32 +20,15 @@
 #include <vector>
 
 #include "maspo/util.hpp"
+#include "support/temp_dir.hpp"
 
 namespace maspo::llm {
 namespace {
 
 namespace fs = std::filesystem;
 
-class TempDir {
- public:
-  TempDir() {
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    path_ = fs::temp_directory_path() /
-            ("maspo-cache-test-" + std::to_string(::getpid()) + "-" + info->name());
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const fs::path& path() const { return path_; }
-  std::string file(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  fs::path path_;
+struct TempDir : maspo::testing::TempDir {
+  TempDir() : maspo::testing::TempDir("maspo-cache-test") {}
 };
 
 // A plain SQLite connection, to look at the file as another program would.

@@ -15,6 +15,7 @@
 #include "llm/scripted_backend.hpp"
 #include "maspo/llm.hpp"
 #include "maspo/util.hpp"
+#include "support/temp_dir.hpp"
 
 namespace maspo::llm {
 namespace {
@@ -22,24 +23,8 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
-class TempDir {
- public:
-  TempDir() {
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    path_ = fs::temp_directory_path() / ("maspo-client-test-" + std::to_string(::getpid()) + "-" + info->name());
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  std::string file(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  fs::path path_;
+struct TempDir : maspo::testing::TempDir {
+  TempDir() : maspo::testing::TempDir("maspo-client-test") {}
 };
 
 // Every role gets a ScriptedBackend around `script`; the factory counts the calls and keeps the

@@ -13,6 +13,7 @@
 #include <fstream>
 #include <future>
 #include <memory>
+#include <mutex>
 #include <set>
 #include <string>
 #include <vector>
@@ -385,6 +386,49 @@ TEST(LlamaBackendSharing, RolesNamingTheSameFileShareOneEngine) {
   run(*agents, ask("Hi!", 3));
   EXPECT_EQ(j->stats().requests, before + 1);
   EXPECT_NE(agents->describe().find("SmolLM2-135M-Instruct.Q4_1.gguf"), std::string::npos) << agents->describe();
+}
+
+// Shutting down with requests running and queued: every callback is called exactly once, with
+// a reply or with `cancelled`, and the destructor does not wait for the queued work.
+TEST(LlamaBackendLifetime, DestroyingTheBackendCancelsWhatIsLeft) {
+  auto backend = std::make_unique<LlamaBackend>("agents", llama_role(1, 224));
+  std::mutex mu;
+  std::vector<int> calls(6, 0);
+  int cancelled = 0;
+  for (int i = 0; i < 6; ++i) {
+    backend->submit(ask(kStoryPrompt, 150), [&, i](Reply, std::exception_ptr error) {
+      std::lock_guard lock(mu);
+      ++calls[static_cast<std::size_t>(i)];
+      if (error) {
+        try {
+          std::rethrow_exception(error);
+        } catch (const Error& e) {
+          if (e.kind() == ErrorKind::cancelled) ++cancelled;
+        }
+      }
+    });
+  }
+  auto start = std::chrono::steady_clock::now();
+  backend.reset();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 20s);
+  std::lock_guard lock(mu);
+  for (int c : calls) EXPECT_EQ(c, 1);
+  EXPECT_GE(cancelled, 4) << "one slot: at most the running request and maybe one more finished";
+}
+
+// A completion may drop the last reference to the backend (the engine then shuts down on its
+// own delivery thread).
+TEST(LlamaBackendLifetime, ACallbackMayDropTheLastReference) {
+  auto backend = std::make_shared<LlamaBackend>("agents", llama_role(1, 192));
+  LlamaBackend* raw = backend.get();
+  auto promise = std::make_shared<std::promise<std::string>>();
+  auto future = promise->get_future();
+  raw->submit(ask("Hi!", 3), [keep = std::move(backend), promise](Reply reply, std::exception_ptr) mutable {
+    keep.reset();
+    promise->set_value(reply.text);
+  });
+  ASSERT_EQ(future.wait_for(60s), std::future_status::ready);
+  EXPECT_FALSE(future.get().empty());
 }
 
 TEST(LlamaBackendClient, AnswersThroughTheClient) {

@@ -8,34 +8,15 @@
 #include <filesystem>
 
 #include "maspo/util.hpp"
+#include "support/temp_dir.hpp"
 
 namespace maspo::llm {
 namespace {
 
 namespace fs = std::filesystem;
 
-class TempDir {
- public:
-  TempDir() {
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    path_ = fs::temp_directory_path() / ("maspo-scripted-test-" + std::to_string(::getpid()) + "-" + info->name());
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  std::string write(const std::string& name, const std::string& text) const {
-    auto p = (path_ / name).string();
-    write_file_atomic(p, text);
-    return p;
-  }
-
- private:
-  fs::path path_;
+struct TempDir : maspo::testing::TempDir {
+  TempDir() : maspo::testing::TempDir("maspo-scripted-test") {}
 };
 
 struct Outcome {
