@@ -41,7 +41,6 @@
 #include <llama.h>
 
 #include "llm/llama_backend.hpp"
-#endif
 
 extern char** environ;
 
@@ -220,7 +219,6 @@ class LlamaServer {
   std::string log_;
 };
 
-#ifdef MASPO_WITH_LLAMA
 // The ceiling batching can reach on this machine, with no engine, sampling or HTTP around it:
 // llama_decode steps of one token for each of `width` sequences (40 tokens of context each),
 // generated tokens per second. Returns {1 sequence, 16 sequences}.
@@ -265,7 +263,6 @@ std::pair<double, double> raw_decode_ceiling(const std::string& model_path, int 
   llama_model_free(model);
   return rates;
 }
-#endif
 
 int usage_error(const std::string& message) {
   std::cerr << "bench_llama_batching: " << message << "\n";
@@ -275,12 +272,6 @@ int usage_error(const std::string& message) {
 }  // namespace
 
 int main(int argc, char** argv) {
-#ifndef MASPO_WITH_LLAMA
-  (void)argc;
-  (void)argv;
-  std::cerr << "bench_llama_batching: maspo was built without llama.cpp (run scripts/setup)\n";
-  return 2;
-#else
   Options o;
 #ifdef MASPO_LLAMA_SERVER_BIN
   o.llama_server = MASPO_LLAMA_SERVER_BIN;
@@ -376,5 +367,13 @@ int main(int argc, char** argv) {
                            st.requests, st.decode_calls, st.max_sequences_in_batch, st.reused_prompt_tokens,
                            st.prompt_tokens);
   return 0;
-#endif
 }
+
+#else  // no llama.cpp in this build
+
+int main() {
+  std::cerr << "bench_llama_batching: maspo was built without llama.cpp (run scripts/setup)\n";
+  return 2;
+}
+
+#endif

@@ -90,6 +90,7 @@ enum class ErrorKind {
   cache_miss,       // replay mode and the request is not in the cache
   prompt_too_long,  // the prompt does not fit the model's context
   config,           // the role or backend is not configured correctly
+  invalid_request,  // the request itself cannot be sent (e.g. a message is not valid UTF-8)
   cancelled,        // the client shut down before the request finished
   internal,
 };
@@ -203,6 +204,10 @@ class Backend {
   virtual void submit(Request request, Completion done) = 0;
   // Human-readable, secret-free description for logs ("openai: 2 endpoints, model qwen3-8b").
   virtual std::string describe() const = 0;
+  // What identifies the model behind this backend in cache keys when the role names no `model`
+  // (e.g. the GGUF file of an embedded model), so two different models never share a cache
+  // entry. Empty: the role's model name is identity enough.
+  virtual std::string model_fingerprint() const { return {}; }
 };
 
 // Builds the backend a role names. Roles that name the same llama model file share one backend.
@@ -273,8 +278,9 @@ class Client {
 };
 
 // Canonical form of a request, as hashed for the cache: sorted keys, model resolved, role extras
-// merged, sample index zeroed at temperature 0. Never contains a key, URL or header.
-json canonical_request(const Request& request);
+// merged, sample index zeroed at temperature 0, the backend's model fingerprint when it has one.
+// Never contains a key, URL or header.
+json canonical_request(const Request& request, std::string_view model_fingerprint = {});
 std::string cache_key(const json& canonical);   // lowercase hex SHA-256 of canonical.dump()
 
 }  // namespace maspo::llm

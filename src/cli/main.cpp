@@ -69,7 +69,9 @@ int main(int argc, char** argv) {
     return kBadInput;
   } catch (const maspo::llm::Error& e) {
     std::cerr << "maspo: " << e.what() << '\n';
-    return e.kind() == maspo::llm::ErrorKind::config ? kBadInput : kFailed;
+    return e.kind() == maspo::llm::ErrorKind::config || e.kind() == maspo::llm::ErrorKind::invalid_request
+               ? kBadInput
+               : kFailed;
   } catch (const std::exception& e) {
     std::cerr << "maspo: " << e.what() << '\n';
     return kFailed;

@@ -17,6 +17,13 @@ ErrorKind curl_error_kind(int curl_code) {
     case CURLE_URL_MALFORMAT:
     case CURLE_NOT_BUILT_IN:
     case CURLE_BAD_FUNCTION_ARGUMENT:
+    // TLS and login failures: the same certificate or credentials fail the same way next time.
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_CIPHER:
+    case CURLE_LOGIN_DENIED:
+    case CURLE_REMOTE_ACCESS_DENIED:
       return ErrorKind::config;
     default:
       return ErrorKind::transport;

@@ -1,4 +1,5 @@
 // llm::Client: cache -> budget -> backend -> accounting -> cache, for every role.
+#include <atomic>
 #include <condition_variable>
 #include <mutex>
 
@@ -21,6 +22,7 @@ std::string_view to_string(ErrorKind kind) {
     case ErrorKind::cache_miss: return "cache_miss";
     case ErrorKind::prompt_too_long: return "prompt_too_long";
     case ErrorKind::config: return "config";
+    case ErrorKind::invalid_request: return "invalid_request";
     case ErrorKind::cancelled: return "cancelled";
     case ErrorKind::internal: return "internal";
   }
@@ -48,7 +50,7 @@ std::string_view to_string(CacheMode mode) {
   return "unknown";
 }
 
-json canonical_request(const Request& r) {
+json canonical_request(const Request& r, std::string_view model_fingerprint) {
   // nlohmann::json objects are std::map-backed, so dump() already sorts keys: the canonical text.
   json messages = json::array();
   for (const auto& m : r.messages) messages.push_back({{"role", m.role}, {"content", m.content}});
@@ -65,10 +67,18 @@ json canonical_request(const Request& r) {
       {"sample", r.temperature > 0.0 ? r.sample_index : 0},
       {"extra", r.extra.is_null() ? json::object() : r.extra},
   };
+  if (!model_fingerprint.empty()) j["model_fingerprint"] = std::string(model_fingerprint);
   return j;
 }
 
-std::string cache_key(const json& canonical) { return sha256_hex(canonical.dump()); }
+std::string cache_key(const json& canonical) {
+  try {
+    return sha256_hex(canonical.dump());
+  } catch (const json::type_error&) {
+    // dump() refuses invalid UTF-8; name the problem instead of leaking a JSON library error.
+    throw Error(ErrorKind::invalid_request, "the request is not valid UTF-8 (a message, stop string or extra field)");
+  }
+}
 
 namespace {
 
@@ -84,11 +94,33 @@ Request resolve(const RoleConfig& cfg, Request r) {
   return r;
 }
 
+// Whether a failed request reached the model (and so counts against a calls budget). Requests
+// refused before sending — cancelled at shutdown, too long for the context, misconfigured — did not.
+bool reached_model(const std::exception_ptr& error) {
+  try {
+    std::rethrow_exception(error);
+  } catch (const Error& e) {
+    switch (e.kind()) {
+      case ErrorKind::cancelled:
+      case ErrorKind::prompt_too_long:
+      case ErrorKind::config:
+      case ErrorKind::invalid_request:
+      case ErrorKind::internal:
+        return false;
+      default:
+        return true;
+    }
+  } catch (...) {
+    return false;
+  }
+}
+
 }  // namespace
 
 struct Client::Impl {
   ClientOptions options;
   std::map<std::string, std::shared_ptr<Backend>, std::less<>> backends;
+  std::map<std::string, std::string, std::less<>> fingerprints;  // per role, see Backend
   std::unique_ptr<Cache> cache;
   std::unique_ptr<Meter> meter;
 
@@ -113,7 +145,9 @@ Client::Client(ClientOptions options) : impl_(std::make_unique<Impl>()) {
   auto factory = impl_->options.factory ? impl_->options.factory : default_backend_factory();
   std::map<std::string, Price> prices;
   for (const auto& [name, cfg] : impl_->options.roles) {
-    impl_->backends[name] = factory->make(name, cfg);
+    auto backend = factory->make(name, cfg);
+    impl_->fingerprints[name] = backend->model_fingerprint();
+    impl_->backends[name] = std::move(backend);
     prices[name] = cfg.price;
   }
   impl_->cache = std::make_unique<Cache>(impl_->options.cache);
@@ -139,7 +173,7 @@ bool Client::has_role(std::string_view role) const {
 const RoleConfig& Client::role_config(std::string_view role) const { return impl_->role(role); }
 
 json Client::canonical(std::string_view role, const Request& request) const {
-  return canonical_request(resolve(impl_->role(role), request));
+  return canonical_request(resolve(impl_->role(role), request), impl_->fingerprints.find(role)->second);
 }
 
 std::string Client::cache_key(std::string_view role, const Request& request) const {
@@ -159,7 +193,7 @@ void Client::submit(std::string_view role_name, Request request, Completion done
   try {
     const RoleConfig& cfg = im.role(role);
     resolved = resolve(cfg, std::move(request));
-    canon = canonical_request(resolved);
+    canon = canonical_request(resolved, im.fingerprints.find(role)->second);
     key = llm::cache_key(canon);
 
     if (im.cache->mode() != CacheMode::off) hit = im.cache->get(key);
@@ -200,7 +234,7 @@ void Client::submit(std::string_view role_name, Request request, Completion done
       }
     } leave{im};
     if (error) {
-      im.meter->settle_failure(reservation);
+      im.meter->settle_failure(reservation, reached_model(error));
     } else {
       reply.cached = false;
       reply.latency_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
@@ -209,7 +243,19 @@ void Client::submit(std::string_view role_name, Request request, Completion done
     }
     done(std::move(reply), error);
   };
-  im.backends.find(role)->second->submit(std::move(resolved), std::move(finish));
+  // The backend gets a run-once wrapper: if its submit() throws after (or instead of) answering,
+  // the caller still hears exactly once and the request still leaves the in-flight count.
+  auto once = std::make_shared<std::atomic<bool>>(false);
+  auto shared_finish = std::make_shared<decltype(finish)>(std::move(finish));
+  try {
+    im.backends.find(role)->second->submit(std::move(resolved), [once, shared_finish](Reply r, std::exception_ptr e) {
+      if (!once->exchange(true)) (*shared_finish)(std::move(r), e);
+    });
+  } catch (...) {
+    // Already answered: the exception came out of the caller's own callback; it is theirs.
+    if (once->exchange(true)) throw;
+    (*shared_finish)(Reply{}, std::current_exception());
+  }
 }
 
 std::future<Reply> Client::submit(std::string_view role, Request request) {

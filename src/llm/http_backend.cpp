@@ -436,8 +436,16 @@ HttpBackend::HttpBackend(std::string role, RoleConfig config)
   if (!im.cfg.api_key_env.empty()) {
     std::optional<std::string> value = getenv_string(im.cfg.api_key_env.c_str());
     if (!value || value->empty()) {
-      throw Error(ErrorKind::config, "role `" + im.role + "`: api_key_env names the environment variable `" +
-                                         im.cfg.api_key_env + "`, which is not set");
+      // Echo the name only when it looks like one: a user who pasted the key itself into
+      // api_key_env must not see it printed into a terminal or a CI log.
+      const std::string& name = im.cfg.api_key_env;
+      const bool show = name.size() <= 64 && !std::isdigit(static_cast<unsigned char>(name[0])) &&
+                        std::all_of(name.begin(), name.end(), [](char c) {
+                          return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+                        });
+      throw Error(ErrorKind::config, "role `" + im.role + "`: api_key_env names the environment variable " +
+                                         (show ? "`" + im.cfg.api_key_env + "`" : "(value not shown)") +
+                                         ", which is not set");
     }
     key = std::move(*value);
   }

@@ -13,12 +13,15 @@
 // only the rest of the prompt is decoded (the same agent prompt, the same question: decoded once
 // per slot, not once per request).
 //
-// Determinism: temperature 0 is greedy decoding. The same request decoded in the same batch
-// composition gives the same text every time. Decoded alongside other sequences, the matrix
-// products run over a different number of rows and llama.cpp may pick other kernels or split the
-// work differently, so logits can differ in the last bits and a near-tie can flip a greedy choice:
-// a request in a batch usually, but not provably, gives the text it gives alone.
-// (tests/llm/llama_backend_test.cpp checks what we promise: alone twice -> identical.)
+// Determinism: temperature 0 is greedy decoding (arg-max), so a request alone gives the same
+// text every time, prefix reuse or not. Batched, a sequence's logits come out of matrix products
+// over more rows; on the CPU build that scripts/fetch-llama pins, llama.cpp computes every row on
+// its own (one dot product per row and column, attention per sequence stream), and the same
+// request gives the same text alone or batched with others: tests/llm/llama_backend_test.cpp checks
+// 8 requests batched against each alone, and alone twice. That is a property of these kernels,
+// not a promise of llama.cpp: another build (a GPU backend, kernels that tile by batch size)
+// could change a logit in its last bits with the batch and flip a near-tie. At temperature > 0
+// with a seed, the draw is reproducible the same way; without a seed it is random.
 #pragma once
 
 #ifdef MASPO_WITH_LLAMA

@@ -24,10 +24,11 @@ UsageLine& Meter::line(const std::string& role, const std::string& model) {
 
 Meter::Reservation Meter::reserve(const std::string& role, const std::string& model,
                                   std::int64_t est_prompt_tokens, std::int64_t max_tokens) {
-  Reservation r{role, model, est_prompt_tokens + std::max<std::int64_t>(max_tokens, 0), 0.0};
+  const std::int64_t completion = max_tokens > 0 ? max_tokens : kDefaultCompletionReserve;
+  Reservation r{role, model, est_prompt_tokens + completion, 0.0};
   std::lock_guard lock(mu_);
   if (auto p = prices_.find(role); p != prices_.end()) {
-    r.dollars = p->second.dollars(Usage{est_prompt_tokens, std::max<std::int64_t>(max_tokens, 0)});
+    r.dollars = p->second.dollars(Usage{est_prompt_tokens, completion});
   }
   RoleState& s = roles_[role];
   if (auto b = budgets_.find(role); b != budgets_.end()) {
@@ -64,8 +65,14 @@ void Meter::settle_success(const Reservation& r, const Usage& usage) {
   s.reserved_dollars -= r.dollars;
   double dollars = 0.0;
   if (auto p = prices_.find(r.role); p != prices_.end()) dollars = p->second.dollars(usage);
+  std::int64_t tokens = usage.total();
+  if (tokens == 0) {
+    // The server reported no usage: charge the reservation's estimate, or budgets would never bite.
+    tokens = r.tokens;
+    dollars = r.dollars;
+  }
   s.calls += 1;
-  s.tokens += usage.total();
+  s.tokens += tokens;
   s.dollars += dollars;
   UsageLine& l = line(r.role, r.model);
   l.calls += 1;
@@ -74,14 +81,14 @@ void Meter::settle_success(const Reservation& r, const Usage& usage) {
   l.dollars += dollars;
 }
 
-void Meter::settle_failure(const Reservation& r) {
+void Meter::settle_failure(const Reservation& r, bool reached_model) {
   std::lock_guard lock(mu_);
   RoleState& s = roles_[r.role];
   s.reserved_calls -= 1;
   s.reserved_tokens -= r.tokens;
   s.reserved_dollars -= r.dollars;
-  // A failed call still counts against the calls budget: the endpoint was asked.
-  s.calls += 1;
+  // A failed call that reached the endpoint still counts against the calls budget.
+  if (reached_model) s.calls += 1;
   line(r.role, r.model).failed_calls += 1;
 }
 

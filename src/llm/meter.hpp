@@ -32,13 +32,18 @@ class Meter {
   Reservation reserve(const std::string& role, const std::string& model, std::int64_t est_prompt_tokens,
                       std::int64_t max_tokens);
   void settle_success(const Reservation& r, const Usage& usage);
-  void settle_failure(const Reservation& r);
+  // `reached_model`: the request was sent (it counts as a call); false for refusals before sending.
+  void settle_failure(const Reservation& r, bool reached_model);
   void record_cache_hit(const std::string& role, const std::string& model, const Usage& usage);
 
   std::vector<UsageLine> lines() const;
 
   // Rough prompt-token estimate for reservations: bytes / 4 + 4 per message.
   static std::int64_t estimate_prompt_tokens(const Request& request);
+
+  // Completion tokens reserved for a request with no max_tokens: the reply's length is unknown,
+  // and reserving nothing would let any number of concurrent requests past a token budget.
+  static constexpr std::int64_t kDefaultCompletionReserve = 1024;
 
  private:
   struct RoleState {

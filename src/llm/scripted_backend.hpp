@@ -30,6 +30,7 @@ class ScriptedBackend : public Backend {
 
   void submit(Request request, Completion done) override;  // answers synchronously
   std::string describe() const override;
+  std::string model_fingerprint() const override { return "scripted:" + label_; }
 
   // Deterministic token counts for scripted replies: whitespace-separated words.
   static std::int64_t count_tokens(std::string_view text);

@@ -451,5 +451,77 @@ TEST(Client, DestructorDoesNotHangWhenACallbackThrows) {
   }
 }
 
+// --- fixes found in review ------------------------------------------------------------------------
+
+TEST(Client, ModelFingerprintSeparatesCacheEntriesOfDifferentUnnamedModels) {
+  // Two embedded models with no `model:` name must not share cache entries.
+  Request r = ask("2+2?");
+  EXPECT_NE(cache_key(canonical_request(r, "llama:a.gguf:100")), cache_key(canonical_request(r, "llama:b.gguf:100")));
+  EXPECT_NE(cache_key(canonical_request(r, "llama:a.gguf:100")), cache_key(canonical_request(r)));
+  EXPECT_FALSE(canonical_request(r).contains("model_fingerprint"));
+
+  TempDir dir;
+  auto factory = std::make_shared<CountingFactory>(echo);
+  Client c(options(factory, dir.file("c.sqlite")));
+  // The scripted test double fingerprints itself; the client puts that into the key.
+  EXPECT_EQ(c.canonical("agents", r).value("model_fingerprint", ""), "scripted:callback");
+}
+
+TEST(Client, InvalidUtf8IsATypedInvalidRequestError) {
+  TempDir dir;
+  auto factory = std::make_shared<CountingFactory>(echo);
+  Client c(options(factory, dir.file("c.sqlite")));
+  try {
+    c.complete("agents", ask("bad byte: \xff"));
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::invalid_request);
+    EXPECT_NE(std::string(e.what()).find("UTF-8"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(factory->calls, 0);
+}
+
+// A backend whose submit() throws instead of answering.
+class ThrowingFactory : public BackendFactory {
+ public:
+  std::shared_ptr<Backend> make(const std::string&, const RoleConfig&) override {
+    struct Throws : Backend {
+      void submit(Request, Completion) override { throw std::runtime_error("backend exploded"); }
+      std::string describe() const override { return "throws"; }
+    };
+    return std::make_shared<Throws>();
+  }
+};
+
+TEST(Client, BackendThatThrowsInSubmitStillAnswersOnceAndReleasesEverything) {
+  TempDir dir;
+  auto o = options(nullptr, dir.file("c.sqlite"));
+  o.factory = std::make_shared<ThrowingFactory>();
+  o.budgets["agents"].calls = 1;
+  auto client = std::make_unique<Client>(o);
+  int answers = 0;
+  std::string message;
+  client->submit("agents", ask("q"), [&](Reply, std::exception_ptr e) {
+    ++answers;
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& ex) {
+      message = ex.what();
+    }
+  });
+  EXPECT_EQ(answers, 1);
+  EXPECT_EQ(message, "backend exploded");
+  // The reservation was released and nothing reached a model: the one-call budget is still free.
+  EXPECT_THROW(client->complete("agents", ask("again")), std::runtime_error);
+  auto finished = std::make_shared<std::atomic<bool>>(false);
+  std::thread closer([finished, c = client.release()] {
+    delete c;
+    *finished = true;
+  });
+  for (int i = 0; i < 500 && !*finished; ++i) std::this_thread::sleep_for(10ms);
+  ASSERT_TRUE(*finished) << "Client destructor hangs after a throwing backend";
+  closer.join();
+}
+
 }  // namespace
 }  // namespace maspo::llm

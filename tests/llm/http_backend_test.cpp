@@ -478,6 +478,22 @@ TEST(HttpBackend, MissingKeyVariableIsAConfigErrorNamingIt) {
   }
 }
 
+TEST(HttpBackend, MissingKeyErrorNeverEchoesAValueThatIsNotAVariableName) {
+  // A user who pasted the key itself into api_key_env must not see it in a terminal or CI log.
+  const std::string pasted = "d41d8cd98f00b204e9800998ecf8427e";
+  ::unsetenv(pasted.c_str());
+  RoleConfig c = config_for({"http://127.0.0.1:9/v1"});
+  c.api_key_env = pasted;
+  try {
+    HttpBackend backend("agents", c);
+    FAIL() << "expected a config error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::config);
+    EXPECT_EQ(std::string(e.what()).find(pasted), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("api_key_env"), std::string::npos) << e.what();
+  }
+}
+
 TEST(HttpBackend, NoEndpointIsAConfigError) {
   RoleConfig c = config_for({});
   try {
