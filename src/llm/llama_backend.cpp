@@ -778,6 +778,13 @@ std::string LlamaBackend::describe() const {
          " sequences x " + std::to_string(engine_->context_size()) + " tokens";
 }
 
+std::string LlamaBackend::model_fingerprint() const {
+  const auto& path = engine_->model().path();
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(path, ec);
+  return "llama:" + path.filename().string() + ":" + (ec ? std::string("?") : std::to_string(size));
+}
+
 std::string LlamaBackend::format_prompt(const std::vector<Message>& messages) const { return engine_->format(messages); }
 int LlamaBackend::count_tokens(std::string_view text) const { return engine_->count_tokens(text); }
 LlamaStats LlamaBackend::stats() const { return engine_->stats(); }

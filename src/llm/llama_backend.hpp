@@ -70,6 +70,9 @@ class LlamaBackend : public Backend {
 
   void submit(Request request, Completion done) override;
   std::string describe() const override;
+  // "llama:<file name>:<size in bytes>": two GGUF files (another model, another quantization)
+  // never share cache entries, while the same file at another path still does.
+  std::string model_fingerprint() const override;
 
   // The prompt text the model sees: the messages through the model's own chat template, with the
   // assistant turn opened.

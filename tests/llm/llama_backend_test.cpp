@@ -298,6 +298,14 @@ TEST(LlamaBackendBatching, MoreRequestsThanSlotsAllComplete) {
   EXPECT_LE(backend.stats().max_sequences_in_batch, 2);
 }
 
+TEST(LlamaBackendIdentity, FingerprintNamesTheModelFileAndItsSize) {
+  // The cache key of a role with no `model:` rests on this: it must change with the file.
+  LlamaBackend backend("agents", llama_role(1, 256));
+  const auto size = std::filesystem::file_size(backend.model_path());
+  EXPECT_EQ(backend.model_fingerprint(),
+            "llama:" + backend.model_path().filename().string() + ":" + std::to_string(size));
+}
+
 TEST(LlamaBackendErrors, PromptLongerThanTheContextIsPromptTooLong) {
   LlamaBackend backend("agents", llama_role(1, 256));
   std::string long_text;
