@@ -38,6 +38,7 @@
 #include "maspo/llm.hpp"
 
 #ifdef MASPO_WITH_LLAMA
+#include <ggml-cpu.h>
 #include <llama.h>
 
 #include "llm/llama_backend.hpp"
@@ -231,6 +232,10 @@ std::pair<double, double> raw_decode_ceiling(const std::string& model_path, int 
   cp.kv_unified = false;
   cp.n_threads = cp.n_threads_batch = threads;
   llama_context* ctx = llama_init_from_model(model, cp);
+  // A persistent thread pool, as maspo's engine and llama-server have.
+  ggml_threadpool_params tpp = ggml_threadpool_params_default(threads);
+  ggml_threadpool* pool = ggml_threadpool_new(&tpp);
+  llama_attach_threadpool(ctx, pool, nullptr);
   llama_batch batch = llama_batch_init(1024, 0, 1);
   auto add = [&](llama_token t, llama_pos pos, llama_seq_id seq, bool logits) {
     int i = batch.n_tokens++;
@@ -259,7 +264,9 @@ std::pair<double, double> raw_decode_ceiling(const std::string& model_path, int 
     for (int s = 0; s < 16; ++s) llama_memory_seq_rm(llama_get_memory(ctx), s, 40, -1);
   }
   llama_batch_free(batch);
+  llama_detach_threadpool(ctx);
   llama_free(ctx);
+  ggml_threadpool_free(pool);
   llama_model_free(model);
   return rates;
 }

@@ -16,6 +16,7 @@
 #include <tuple>
 #include <utility>
 
+#include <ggml-cpu.h>
 #include <gguf.h>
 #include <llama.h>
 #include <spdlog/spdlog.h>
@@ -372,6 +373,12 @@ class LlamaEngine {
                                          std::to_string(parallel) + " sequences x " + std::to_string(context_size) +
                                          " tokens (out of memory? lower `parallel` or `context_size`)");
     }
+    // A thread pool that lives as long as the context: without one, ggml starts and joins its
+    // worker threads again for every llama_decode, which costs about a fifth of the
+    // single-sequence speed on a small model (measured: 82 -> 105 tokens/s with 2 threads).
+    ggml_threadpool_params tpp = ggml_threadpool_params_default(cp.n_threads);
+    threadpool_ = ggml_threadpool_new(&tpp);
+    if (threadpool_ != nullptr) llama_attach_threadpool(ctx_, threadpool_, nullptr);
     n_ctx_seq_ = static_cast<std::size_t>(llama_n_ctx_seq(ctx_));
     n_batch_ = static_cast<int>(llama_n_batch(ctx_));
     n_vocab_ = llama_vocab_n_tokens(model_->vocab());
@@ -402,7 +409,9 @@ class LlamaEngine {
       delivery_thread_.join();
     }
     llama_batch_free(batch_);
+    llama_detach_threadpool(ctx_);
     llama_free(ctx_);
+    if (threadpool_ != nullptr) ggml_threadpool_free(threadpool_);
   }
   LlamaEngine(const LlamaEngine&) = delete;
   LlamaEngine& operator=(const LlamaEngine&) = delete;
@@ -697,6 +706,7 @@ class LlamaEngine {
   std::shared_ptr<LlamaModel> model_;
   int parallel_;
   llama_context* ctx_ = nullptr;
+  ggml_threadpool* threadpool_ = nullptr;
   std::size_t n_ctx_seq_ = 0;
   int n_batch_ = 0;
   int n_vocab_ = 0;
