@@ -23,67 +23,17 @@
 #include <nlohmann/json.hpp>
 
 #include "maspo/version.hpp"
-
-extern char** environ;
+#include "support/subprocess.hpp"
 
 namespace {
 
+using maspo::testing::EnvChanges;
+using maspo::testing::slurp;
+using maspo::testing::spawn;
+using maspo::testing::wait_exit;
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
-// Variables to set (a value) or remove (nullopt) in the child's environment.
-using EnvChanges = std::map<std::string, std::optional<std::string>>;
-
-std::vector<std::string> child_environment(const EnvChanges& changes) {
-  std::vector<std::string> env;
-  for (char** e = environ; *e != nullptr; ++e) {
-    std::string entry = *e;
-    if (changes.count(entry.substr(0, entry.find('='))) == 0) env.push_back(entry);
-  }
-  for (const auto& [name, value] : changes) {
-    if (value) env.push_back(name + "=" + *value);
-  }
-  return env;
-}
-
-std::vector<char*> c_strings(std::vector<std::string>& items) {
-  std::vector<char*> out;
-  for (auto& s : items) out.push_back(s.data());
-  out.push_back(nullptr);
-  return out;
-}
-
-pid_t spawn(std::vector<std::string> argv, const EnvChanges& env_changes, posix_spawn_file_actions_t* actions) {
-  auto env = child_environment(env_changes);
-  auto c_argv = c_strings(argv);
-  auto c_env = c_strings(env);
-  pid_t pid = -1;
-  int rc = posix_spawn(&pid, c_argv[0], actions, nullptr, c_argv.data(), c_env.data());
-  return rc == 0 ? pid : -1;
-}
-
-// The exit code, or -1 when the child had to be killed after `timeout`.
-int wait_exit(pid_t pid, std::chrono::milliseconds timeout) {
-  auto deadline = Clock::now() + timeout;
-  int status = 0;
-  while (waitpid(pid, &status, WNOHANG) == 0) {
-    if (Clock::now() > deadline) {
-      kill(pid, SIGKILL);
-      waitpid(pid, &status, 0);
-      return -1;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  if (WIFEXITED(status)) return WEXITSTATUS(status);
-  return 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
-}
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 struct Result {
   int code = -1;

@@ -27,61 +27,20 @@
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
-extern char** environ;
+#include "support/subprocess.hpp"
 
 namespace {
 
+using maspo::testing::slurp;
+using maspo::testing::spawn;
+using maspo::testing::wait_exit;
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 using json = nlohmann::json;
 
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-// The exit code, 128+signal when killed by one, or -1 when it had to be killed after `timeout`.
-int wait_exit(pid_t pid, std::chrono::milliseconds timeout) {
-  auto deadline = Clock::now() + timeout;
-  int status = 0;
-  while (waitpid(pid, &status, WNOHANG) == 0) {
-    if (Clock::now() > deadline) {
-      kill(pid, SIGKILL);
-      waitpid(pid, &status, 0);
-      return -1;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  if (WIFEXITED(status)) return WEXITSTATUS(status);
-  return 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
-}
-
-std::vector<std::string> environment_with(const std::map<std::string, std::string>& set) {
-  std::vector<std::string> env;
-  for (char** e = environ; *e != nullptr; ++e) {
-    std::string entry = *e;
-    if (set.count(entry.substr(0, entry.find('='))) == 0) env.push_back(entry);
-  }
-  for (const auto& [k, v] : set) env.push_back(k + "=" + v);
-  return env;
-}
-
-pid_t spawn(std::vector<std::string> argv, const std::map<std::string, std::string>& env_set,
-            posix_spawn_file_actions_t* actions) {
-  auto env = environment_with(env_set);
-  std::vector<char*> c_argv, c_env;
-  for (auto& s : argv) c_argv.push_back(s.data());
-  c_argv.push_back(nullptr);
-  for (auto& s : env) c_env.push_back(s.data());
-  c_env.push_back(nullptr);
-  pid_t pid = -1;
-  return posix_spawn(&pid, c_argv[0], actions, nullptr, c_argv.data(), c_env.data()) == 0 ? pid : -1;
-}
 
 // One decode thread: ctest runs programs side by side on few cores (see llama_backend_test.cpp).
-const std::map<std::string, std::string> kEnv = {{"MASPO_LLAMA_THREADS", "1"}, {"MASPO_CONFIG", ""}};
+const maspo::testing::EnvChanges kEnv = {{"MASPO_LLAMA_THREADS", "1"}, {"MASPO_CONFIG", ""}};
 
 // A `maspo serve` child: stdout on a pipe (for the "listening on" line), stderr in a file.
 class ServeProcess {
