@@ -1,0 +1,86 @@
+// maspo/harness.hpp — evaluate a system on a dataset: run every example through the executor,
+// grade the final output, append one JSON line per item, summarize with a confidence interval.
+//
+// Output directory:
+//   items.jsonl    one line per finished item (id, extracted answer, gold, correct, status, error,
+//                  tokens, latency, the trace), appended and flushed as each item finishes
+//   summary.json   accuracy with a 95% Wilson interval, tokens/cost per role, wall time, skipped
+//                  dataset lines, sandbox state; rewritten at the end (and on a clean stop)
+//   run.json       what was run (system, dataset, prompts hash, limit, seed): a resume with
+//                  different inputs is refused instead of mixing results
+// An interrupted run resumes: items already in items.jsonl are not run again (a torn last line
+// from a crash is dropped and that item redone).
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "maspo/data.hpp"
+#include "maspo/eval.hpp"
+#include "maspo/llm.hpp"
+#include "maspo/mas.hpp"
+
+namespace maspo::harness {
+
+using json = nlohmann::json;
+
+struct ItemResult {
+  std::string id;
+  std::string extracted;
+  std::string gold;
+  bool correct = false;
+  std::string status;      // grader status, or "error" when the system failed on this item
+  std::string error;       // agent error or grading detail
+  llm::Usage usage;
+  double latency_s = 0.0;
+  mas::Trace trace;
+};
+json to_json(const ItemResult& item);
+
+struct Progress {
+  int done = 0;            // finished items, resumed ones included
+  int total = 0;
+  int correct = 0;
+  std::int64_t tokens = 0;
+  double dollars = 0.0;
+  double elapsed_s = 0.0;
+  double eta_s = -1.0;     // -1 while unknown
+};
+
+struct RunOptions {
+  std::filesystem::path out_dir;
+  int limit = 0;                      // first N of a seeded shuffle; 0 = all
+  std::uint64_t seed = 0;
+  int max_questions_in_flight = 16;
+  std::function<void(const Progress&)> on_progress;   // called after each item (serialized)
+};
+
+struct Summary {
+  std::string system;
+  std::string dataset;
+  int total = 0;                       // items scored
+  int correct = 0;
+  int errors = 0;                      // items whose system run failed
+  double accuracy = 0.0;
+  eval::Interval ci95;
+  int resumed = 0;                     // items taken from an earlier run
+  bool stopped_by_budget = false;      // the run stopped cleanly at a budget; resume to finish
+  double wall_s = 0.0;
+  std::vector<llm::UsageLine> usage;   // this process's calls, per role and model
+  std::vector<data::SkippedLine> skipped_lines;
+};
+json to_json(const Summary& summary);
+
+// Runs (or resumes) the evaluation. Throws util::InputError when out_dir holds a run of different
+// inputs. A failing model call fails that item; an llm::BudgetExceeded stops the run cleanly.
+Summary evaluate(llm::Client& client, std::shared_ptr<const mas::System> system,
+                 const mas::PromptMap& prompts, const data::Dataset& dataset,
+                 const eval::Grader& grader, const RunOptions& options);
+
+}  // namespace maspo::harness
