@@ -64,7 +64,8 @@ struct RunOptions {
 struct Summary {
   std::string system;
   std::string dataset;
-  int total = 0;                       // items scored
+  int selected = 0;                    // items the run covers (after --limit)
+  int total = 0;                       // items scored (selected minus those a budget stop left)
   int correct = 0;
   int errors = 0;                      // items whose system run failed
   double accuracy = 0.0;
@@ -74,10 +75,12 @@ struct Summary {
   double wall_s = 0.0;
   std::vector<llm::UsageLine> usage;   // this process's calls, per role and model
   std::vector<data::SkippedLine> skipped_lines;
+  std::int64_t prompt_tokens = 0;      // over every scored item, resumed ones included
+  std::int64_t completion_tokens = 0;
 };
 json to_json(const Summary& summary);
 
-// Runs (or resumes) the evaluation. Throws util::InputError when out_dir holds a run of different
+// Runs (or resumes) the evaluation. Throws maspo::InputError when out_dir holds a run of different
 // inputs. A failing model call fails that item; an llm::BudgetExceeded stops the run cleanly.
 Summary evaluate(llm::Client& client, std::shared_ptr<const mas::System> system,
                  const mas::PromptMap& prompts, const data::Dataset& dataset,
