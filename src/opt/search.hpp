@@ -1,0 +1,89 @@
+// Internals of the MASPO search loop (src/opt/maspo.cpp): the seeded RNG helpers, batch drawing,
+// and candidate evaluation (partial re-execution + pairwise judging -> per-question outcomes).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "maspo/mas.hpp"
+#include "maspo/opt.hpp"
+#include "maspo/store.hpp"
+
+namespace maspo::opt::detail {
+
+// Thrown inside a step when a call hit a budget: the step is rolled back, the run stops cleanly.
+struct BudgetStop {
+  std::string message;
+};
+
+// ---- RNG: std::mt19937_64 is specified bit-for-bit by the standard; the distributions are not,
+// so every draw goes through these helpers to stay reproducible across standard libraries.
+std::string save_rng(const std::mt19937_64& rng);
+void load_rng(std::mt19937_64& rng, const std::string& state);
+std::uint64_t uniform_index(std::mt19937_64& rng, std::uint64_t n);   // in [0, n), unbiased
+// `k` distinct values of [0, n) in draw order (partial Fisher–Yates).
+std::vector<std::size_t> choose(std::mt19937_64& rng, std::size_t n, std::size_t k);
+
+struct Batch {
+  std::vector<std::size_t> items;   // pool indices
+  std::vector<bool> injected;       // item came from a buffer
+};
+// Up to `max_injected` of `inject` (a random subset when there are more), then random pool items
+// not already chosen, to `size` items in all (fewer when the pool is smaller).
+Batch draw_batch(std::mt19937_64& rng, std::size_t pool_size, int size, std::vector<std::size_t> inject,
+                 int max_injected);
+
+// One candidate prompt for the target agent, evaluated against its parent's reference traces.
+struct Candidate {
+  std::string id;                                    // proposal id ("" for refresh nodes)
+  std::string prompt;
+  std::vector<std::shared_ptr<const mas::Trace>> references;   // one per batch question
+};
+
+struct CandidateScore {
+  std::vector<QuestionOutcome> outcomes;   // one per question that could be compared
+  double reward = 0.0;                     // batch_reward(outcomes)
+  double local = 0.0, lookahead = 0.0, global = 0.0;   // component win rates (0 when absent)
+  std::vector<MisalignmentCase> cases;     // misaligned (or, success sampling, successful) questions
+  int misaligned = 0;                      // misaligned questions
+  int considered = 0;                      // questions compared (the rate's denominator)
+  int considered_random = 0;               // ... of them not injected (reference-code denominator)
+  int misaligned_random = 0;
+};
+
+struct EvalEnv {
+  llm::Client& client;
+  mas::Executor& executor;
+  Judge& judge;
+  store::RunStore& store;
+  const Settings& settings;
+  std::mt19937_64& rng;
+  int round = 0;
+  int layer = 0;
+  std::string context;   // "layer" | "refresh"
+  // Judge position statistics, accumulated over the step.
+  int candidate_a_wins = 0, candidate_b_wins = 0, candidate_a_shown = 0, candidate_b_shown = 0;
+};
+
+// Runs `prompts` over the questions (full runs). Throws BudgetStop.
+std::vector<std::shared_ptr<const mas::Trace>> run_references(
+    mas::Executor& executor, const mas::PromptMap& prompts, const std::vector<const data::Example*>& questions);
+// Re-runs `agent` and its descendants with `prompt` over `references`. Throws BudgetStop.
+std::vector<std::shared_ptr<const mas::Trace>> rerun_with(
+    mas::Executor& executor, const mas::PromptMap& base, const std::string& agent, const std::string& prompt,
+    const std::vector<std::shared_ptr<const mas::Trace>>& references);
+
+// Evaluates every candidate on the same questions: partial re-execution from `agent`, then the
+// judge (local, lookahead, global or terminal per settings), all calls concurrent. Records every
+// judgement in the store. `weights_override` replaces the settings' weights (reference-compat refresh).
+std::vector<CandidateScore> evaluate_candidates(EvalEnv& env, const std::string& agent,
+                                                const mas::PromptMap& base,
+                                                const std::vector<const data::Example*>& questions,
+                                                const std::vector<bool>& injected,
+                                                const std::vector<Candidate>& candidates,
+                                                const Settings& scoring);
+
+}  // namespace maspo::opt::detail
