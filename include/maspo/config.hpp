@@ -15,6 +15,7 @@
 #include <string_view>
 
 #include "maspo/llm.hpp"
+#include "maspo/opt.hpp"
 
 namespace maspo {
 
@@ -24,6 +25,7 @@ inline constexpr std::array<std::string_view, 3> kRoles = {"agents", "optimizer"
 struct Config {
   std::string source;        // the file it was read from; empty: the built-in defaults
   llm::ClientOptions llm;    // every role of kRoles is present in llm.roles
+  opt::Settings optimizer;   // `optimizer:` (paper defaults when absent)
   // Later sections add a field here and one parse function in src/config/ (see sections.hpp).
 };
 

@@ -211,6 +211,18 @@ std::vector<BeamNode> top_k_unique(std::vector<BeamNode> nodes, int k);
 // The order agents are visited in: topological, vote agents skipped.
 std::vector<std::string> optimizable_agents(const mas::System& system);
 
+// ---- pre-flight estimate ---------------------------------------------------------------------
+// Upper bound on the calls a run makes per role (no cache hits, every proposal distinct), with
+// tokens from stated per-call averages. The cache and rejected proposals only lower it.
+struct Estimate {
+  std::map<std::string, std::int64_t> calls;    // role -> calls
+  std::map<std::string, std::int64_t> prompt_tokens;
+  std::map<std::string, std::int64_t> completion_tokens;
+  std::int64_t steps = 0;                        // layers + refreshes
+  std::string assumptions;                       // how tokens were guessed
+};
+Estimate estimate(const mas::System& system, const Settings& settings, int final_eval_items = 0);
+
 // ---- the optimizer --------------------------------------------------------------------------
 struct ProgressEvent {
   int round = 0, rounds = 0;

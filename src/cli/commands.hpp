@@ -24,5 +24,8 @@ using Action = std::function<int()>;
 Action add_ask_command(CLI::App& app, const GlobalOptions& global);    // ask_command.cpp
 Action add_serve_command(CLI::App& app, const GlobalOptions& global);  // serve_command.cpp
 Action add_run_command(CLI::App& app, const GlobalOptions& global);    // run_command.cpp
+Action add_optimize_command(CLI::App& app, const GlobalOptions& global);  // optimize_command.cpp
+Action add_resume_command(CLI::App& app, const GlobalOptions& global);    // optimize_command.cpp
+Action add_run_command(CLI::App& app, const GlobalOptions& global);    // run_command.cpp
 
 }  // namespace maspo::cli

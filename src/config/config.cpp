@@ -20,6 +20,7 @@ constexpr Section kSections[] = {
     {"models", config::parse_models},
     {"cache", config::parse_cache},
     {"budget", config::parse_budget},
+    {"optimizer", config::parse_optimizer},
 };
 
 const Section* find_section(std::string_view name) {

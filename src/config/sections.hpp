@@ -11,5 +11,6 @@ namespace maspo::config {
 void parse_models(const Field& section, Config& out);   // models.<role>: backend and its settings
 void parse_cache(const Field& section, Config& out);    // cache: {mode, path}
 void parse_budget(const Field& section, Config& out);   // budget.<role>: {calls, tokens, dollars}
+void parse_optimizer(const Field& section, Config& out);  // optimizer: MASPO's settings
 
 }  // namespace maspo::config

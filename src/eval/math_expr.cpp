@@ -18,7 +18,7 @@ constexpr std::array<std::string_view, 17> kFunctions{
 constexpr std::string_view kPi = "\xCF\x80";        // π
 constexpr std::string_view kInfinity = "\xE2\x88\x9E";  // ∞
 
-double apply(std::string_view fn, double x) {
+double call_function(std::string_view fn, double x) {
   if (fn == "sqrt") return std::sqrt(x);
   if (fn == "sin") return std::sin(x);
   if (fn == "cos") return std::cos(x);
@@ -251,7 +251,7 @@ double Expr::evaluate(const std::map<std::string, double>& values) const {
           if (x < 0 || x > 170 || x != std::floor(x)) return std::numeric_limits<double>::quiet_NaN();
           return std::tgamma(x + 1.0);
         }
-        case Node::Kind::call: return apply(node.name, (*this)(node.left));
+        case Node::Kind::call: return call_function(node.name, (*this)(node.left));
       }
       return std::numeric_limits<double>::quiet_NaN();
     }

@@ -90,6 +90,8 @@ std::string describe_cycle(const std::vector<Agent>& agents, const std::vector<s
   }
   std::vector<std::size_t> cycle(path.begin() + seen_at[v], path.end());
   std::reverse(cycle.begin(), cycle.end());  // we walked predecessors; show edge direction
+  // Start at the agent declared first, so the message does not depend on where the walk began.
+  std::rotate(cycle.begin(), std::min_element(cycle.begin(), cycle.end()), cycle.end());
   std::string out;
   for (std::size_t i : cycle) out += agents[i].id + " -> ";
   return out + agents[cycle.front()].id;

@@ -57,6 +57,7 @@ struct Maspo::Impl {
   std::vector<std::string> order;
   std::map<std::string, std::size_t> pool_index;   // question text -> pool index
   std::mt19937_64 rng;
+  double last_misalignment = 0.0;   // for progress lines
 
   Impl(llm::Client& c, std::shared_ptr<const mas::System> sys, std::vector<data::Example> p, Settings settings,
        store::RunStore& st)
@@ -231,6 +232,7 @@ struct Maspo::Impl {
     // Paper: over the batch (injected questions included). The reference code's rate, over the
     // randomly drawn questions only, is kept beside it.
     m.value = considered ? static_cast<double>(mis) / considered : 0.0;
+    last_misalignment = m.value;
     const AgentState& as = st.agents.at(agent);
     m.detail = {{"depth", as.visits * s.layers_per_visit + st.layer + 1},
                 {"misaligned", mis},
@@ -455,6 +457,7 @@ Result Maspo::run(SearchState start, std::function<void(const ProgressEvent&)> o
       ev.layer = st.layer + 1;
       ev.layers = im.s.layers_per_visit;
       ev.best_reward = best;
+      ev.misalignment_rate = im.last_misalignment;
       im.advance(st);
       im.commit(st);
       committed = st;

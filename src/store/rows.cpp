@@ -93,7 +93,7 @@ json read_row(sqlite3_stmt* select, const RecordTable& table) {
         row[name] = sqlite3_column_type(select, i) == SQLITE_NULL ? json() : json(sqlite3_column_double(select, i));
         break;
       case ColumnType::text: row[name] = column_text(select, i); break;
-      case ColumnType::json: {
+      case ColumnType::json_text: {
         // Written by dump_json, so it parses; a hand-edited cell comes back as its text.
         auto text = column_text(select, i);
         auto parsed = json::parse(text, nullptr, false);

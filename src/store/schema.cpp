@@ -27,7 +27,7 @@ std::vector<RecordTable> make_tables() {
                      {{"question_id", T::text},
                       {"kind", T::text},
                       {"order", T::text},
-                      {"replies", T::json},
+                      {"replies", T::json_text},
                       {"verdict", T::real},
                       {"parsed", T::boolean},
                       {"context", T::text}})},
@@ -40,9 +40,9 @@ std::vector<RecordTable> make_tables() {
                       {"global", T::real},
                       {"batch_size", T::integer},
                       {"context", T::text}})},
-      {"beams", with_position({{"agent", T::text}}, {{"nodes", T::json}})},
+      {"beams", with_position({{"agent", T::text}}, {{"nodes", T::json_text}})},
       {"metrics", {{"name", T::text}, {"agent", T::text}, {"round", T::integer}, {"layer", T::integer},
-                   {"value", T::real}, {"detail", T::json}}},
+                   {"value", T::real}, {"detail", T::json_text}}},
       {"prompts", with_position({{"agent", T::text}}, {{"prompt", T::text}, {"score", T::real}})},
       // A cumulative snapshot of llm::Client::usage(), one row per (role, model), per step.
       {"usage", {{"role", T::text},
@@ -64,7 +64,7 @@ std::string_view sql_type(ColumnType type) {
     case T::boolean: return "INTEGER NOT NULL";
     case T::real: return "REAL";
     case T::text:
-    case T::json: return "TEXT NOT NULL";
+    case T::json_text: return "TEXT NOT NULL";
   }
   return "";
 }

@@ -16,7 +16,7 @@ enum class ColumnType {
   integer,  // INTEGER NOT NULL
   real,     // REAL, nullable: SQLite stores a NaN as NULL, and rows() gives it back as null
   text,     // TEXT NOT NULL, the bytes as given
-  json,     // TEXT NOT NULL holding JSON; rows() parses it back
+  json_text,  // TEXT NOT NULL holding JSON; rows() parses it back
   boolean,  // INTEGER NOT NULL, 0 or 1
 };
 
