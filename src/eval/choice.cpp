@@ -1,6 +1,7 @@
-// extract_choice: which option letter an answer names. Tiered so that a clear label wins and a
-// capital "A" used as an article never counts: (1) the whole answer is a label, (2) explicit
-// labels anywhere ("(C)", "option C", "answer is C"), (3) a lone capital letter.
+// extract_choice: which option letter an answer names. Letters come from (1) a label heading the
+// answer ("C", "(C) 42", "C: 42"), (2) explicit labels anywhere ("(C)", "option C", "answer is C"),
+// (3) lone capitals, except "A"/"I" used as words ("A car travels"). Exactly one distinct letter
+// is an answer; none or several is not.
 #include <optional>
 #include <set>
 #include <string>
@@ -45,9 +46,9 @@ std::string unwrap(std::string_view answer) {
 
 bool in_range(char letter, char last) { return letter >= 'A' && letter <= last; }
 
-// Tier 1: the whole (trimmed) answer is a label: "C", "(C)", "[C]", "C)", "C.", "C:", "c",
-// "C. 42", "(C) 42", "C: 42".
-std::optional<char> whole_label(std::string_view text, char last) {
+// (1) the answer starts with a label: "C", "(C)", "[C]", "C)", "C.", "C:", "c", "C. 42",
+// "(C) 42", "C: 42". Returns the letter and, through `rest`, the text after the label.
+std::optional<char> leading_label(std::string_view text, char last, std::string_view& rest) {
   std::size_t i = 0;
   const bool bracketed = i < text.size() && (text[i] == '(' || text[i] == '[');
   if (bracketed) ++i;
@@ -58,8 +59,8 @@ std::optional<char> whole_label(std::string_view text, char last) {
     if (i >= text.size() || (text[i] != ')' && text[i] != ']')) return std::nullopt;
     ++i;
   }
-  std::string_view rest = text.substr(i);
-  if (!rest.empty() && (rest.front() == '.' || rest.front() == ')' || rest.front() == ':') && !bracketed) {
+  rest = text.substr(i);
+  if (!rest.empty() && !bracketed && (rest.front() == '.' || rest.front() == ')' || rest.front() == ':')) {
     rest.remove_prefix(1);
     if (!rest.empty() && !is_space(rest.front())) return std::nullopt;  // "C.D." "e.g."
   } else if (!rest.empty() && !(bracketed && (is_space(rest.front()) || rest.front() == '.'))) {
@@ -69,6 +70,7 @@ std::optional<char> whole_label(std::string_view text, char last) {
   if (detail::is_lower(letter)) {
     // A lower-case letter counts only alone ("c", "(c)", "c)"), never at the head of text.
     if (!rest.empty() && rest != ".") return std::nullopt;
+    rest = {};
     return in_range(detail::to_upper(letter), last) ? std::optional<char>(detail::to_upper(letter)) : std::nullopt;
   }
   return in_range(letter, last) ? std::optional<char>(letter) : std::nullopt;
@@ -78,7 +80,7 @@ bool standalone(std::string_view text, std::size_t i) {
   return (i == 0 || !is_alnum(text[i - 1])) && (i + 1 >= text.size() || !is_alnum(text[i + 1]));
 }
 
-// Tier 2: explicit labels anywhere in the text.
+// (2) explicit labels anywhere in the text.
 std::set<char> labels(std::string_view text, char last) {
   std::set<char> found;
   for (std::size_t i = 0; i + 2 < text.size(); ++i) {
@@ -115,7 +117,7 @@ std::set<char> labels(std::string_view text, char last) {
   return found;
 }
 
-// Tier 3: capital letters standing alone, except "A"/"I" used as words ("A car", "I think").
+// (3) capital letters standing alone, except "A"/"I" used as words ("A car", "I think").
 std::set<char> bare_letters(std::string_view text, char last) {
   std::set<char> found;
   for (std::size_t i = 0; i < text.size(); ++i) {
@@ -136,11 +138,17 @@ std::optional<char> extract_choice(std::string_view answer, char last) {
   const std::string cleaned = unwrap(answer);
   const std::string_view text = detail::trim(cleaned);
   if (text.empty()) return std::nullopt;
-  if (auto letter = whole_label(text, last)) return letter;
-  for (const auto& candidates : {labels(text, last), bare_letters(text, last)}) {
-    if (candidates.size() == 1) return *candidates.begin();
-    if (candidates.size() > 1) return std::nullopt;  // names several options: no answer
+  std::set<char> letters;
+  std::string_view rest = text;
+  if (auto label = leading_label(text, last, rest)) {
+    letters.insert(*label);
+  } else {
+    rest = text;
   }
+  // Explicit labels and lone capitals anywhere else; naming two different options is no answer.
+  for (char letter : labels(rest, last)) letters.insert(letter);
+  for (char letter : bare_letters(rest, last)) letters.insert(letter);
+  if (letters.size() == 1) return *letters.begin();
   return std::nullopt;
 }
 

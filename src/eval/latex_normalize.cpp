@@ -398,6 +398,20 @@ bool is_unit(std::string_view word) {
   return std::find(kUnits.begin(), kUnits.end(), w) != kUnits.end();
 }
 
+bool is_plain_number(std::string_view text) {
+  text = trim(text);
+  if (text.empty()) return false;
+  bool digit = false;
+  for (char c : text) {
+    if (is_digit(c)) {
+      digit = true;
+    } else if (c != '.' && c != ',' && c != '-' && c != '/') {
+      return false;
+    }
+  }
+  return digit;
+}
+
 // "15 cm^2", "5.4 cents", "8 sqrt(3) square inches" -> the number. Only trailing unit words
 // after a space, a digit or ')' go, and only while a digit remains ("\text{east}" is an answer).
 std::string drop_units(std::string text) {
@@ -417,9 +431,12 @@ std::string drop_units(std::string text) {
     if (e > 0 && t[e - 1] == '.') --e;  // "sq." "in."
     std::size_t b = e;
     while (b > 0 && is_alpha(t[b - 1])) --b;
-    if (b == e || !is_unit(t.substr(b, e - b))) break;
+    if (b == e) break;
     if (b > 0 && !(t[b - 1] == ' ' || is_digit(t[b - 1]) || t[b - 1] == ')')) break;
     const std::string_view rest = t.substr(0, b);
+    // Any word after a plain number is what it counts ("5 apples", "12 students").
+    const bool counted_noun = e - b >= 3 && b > 0 && t[b - 1] == ' ' && end == t.size() && is_plain_number(rest);
+    if (!is_unit(t.substr(b, e - b)) && !counted_noun) break;
     if (std::none_of(rest.begin(), rest.end(), [](char ch) { return is_digit(ch); }) &&
         rest.find(kPi) == std::string_view::npos) {
       break;
@@ -474,6 +491,28 @@ std::string remove_spaces(std::string_view text) {
   std::string out;
   for (char c : text) {
     if (!is_space(c)) out += c;
+  }
+  return out;
+}
+
+// "2 or 3", "x=2 \text{ and } x=3": a list written in words.
+std::string words_as_commas(std::string_view text) {
+  std::string out;
+  for (std::size_t i = 0; i < text.size();) {
+    if (is_alpha(text[i]) && (i == 0 || !is_alpha(text[i - 1]))) {
+      std::size_t j = i;
+      while (j < text.size() && is_alpha(text[j])) ++j;
+      const std::string word = lower(text.substr(i, j - i));
+      const bool spaced = i > 0 && j < text.size() && is_space(text[i - 1]) && is_space(text[j]);
+      if (spaced && (word == "or" || word == "and")) {
+        out += ',';
+      } else {
+        out.append(text.substr(i, j - i));
+      }
+      i = j;
+      continue;
+    }
+    out += text[i++];
   }
   return out;
 }
@@ -594,7 +633,23 @@ std::string latex_to_plain(std::string_view latex) { return LatexConverter{}.con
 
 std::string strip_variable_prefix(std::string_view normalized) {
   std::size_t k = 0;
-  if (!normalized.empty() && is_alpha(normalized[0])) {
+  if (normalized.starts_with("(")) {
+    // "(x,y)=(1,2)": a tuple of names in front of a tuple of values.
+    std::size_t i = 1;
+    while (i + 1 < normalized.size() && is_alpha(normalized[i]) && (normalized[i + 1] == ',' || normalized[i + 1] == ')')) {
+      i += 2;
+      if (normalized[i - 1] == ')') break;
+    }
+    if (i > 1 && normalized[i - 1] == ')' && i < normalized.size() && normalized[i] == '=' &&
+        normalized.find('=', i + 1) == std::string_view::npos && i + 1 < normalized.size()) {
+      return std::string(normalized.substr(i + 1));
+    }
+    return std::string(normalized);
+  }
+  if (normalized.size() >= 5 && is_alpha(normalized[0]) && normalized[1] == '(' && is_alpha(normalized[2]) &&
+      normalized[3] == ')' && normalized[4] == '=') {
+    k = 4;  // "f(x)=2x+1"
+  } else if (!normalized.empty() && is_alpha(normalized[0])) {
     k = 1;
   } else if (normalized.size() >= 2 && static_cast<unsigned char>(normalized[0]) >= 0xC0 &&
              normalized.substr(0, 2) != kPi) {
@@ -629,6 +684,7 @@ std::string normalize_math(std::string_view answer) {
   std::string text = latex_to_plain(trim(answer));
   text = drop_units(std::move(text));
   text.erase(std::remove(text.begin(), text.end(), '%'), text.end());
+  text = words_as_commas(text);
   text = join_thousands(text);
   text = remove_spaces(text);
   text = plain_words(text);

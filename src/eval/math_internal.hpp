@@ -10,8 +10,8 @@ namespace maspo::eval::detail {
 // \text{..} unwrapped, spacing commands -> ' ', matrices -> mat(a,b;c,d), set braces \{ \} -> { }.
 std::string latex_to_plain(std::string_view latex);
 
-// "x=5" -> "5", "x∈[1,2]" -> "[1,2]": a single-variable name in front of the only '=' of an
-// already normalized answer says nothing about its value.
+// "x=5" -> "5", "f(x)=2x" -> "2x", "x∈[1,2]" -> "[1,2]": a single-variable name in front of the
+// only '=' of an already normalized answer says nothing about its value.
 std::string strip_variable_prefix(std::string_view normalized);
 
 // The answer is written as a percentage ("50\%", "50 percent").

@@ -25,9 +25,12 @@ bool defines_at_top_level(std::string_view code, std::string_view name) {
   return false;
 }
 
-bool has_top_level_statement(std::string_view code) {
+// Top-level definitions or imports: the code is a module of its own, not a body to indent.
+bool has_top_level_definition(std::string_view code) {
   for (std::string_view line : detail::split_lines(code)) {
-    if (!line.empty() && !is_space(line[0]) && !trim(line).starts_with("#")) return true;
+    for (std::string_view head : {"def ", "async def ", "class ", "import ", "from ", "@"}) {
+      if (line.starts_with(head)) return true;
+    }
   }
   return false;
 }
@@ -55,6 +58,11 @@ std::string prompt_preamble(std::string_view prompt, std::string_view entry_poin
   return imports;
 }
 
+std::string_view trim_trailing_blank(std::string_view code) {
+  while (!code.empty() && is_space(code.back())) code.remove_suffix(1);
+  return code;
+}
+
 // A body the model dedented ("return sorted(l)") goes back under the prompt's signature.
 std::string as_body(std::string_view code) {
   std::string out;
@@ -64,7 +72,7 @@ std::string as_body(std::string_view code) {
     indent = !is_space(line[0]);
     break;
   }
-  for (std::string_view line : detail::split_lines(code)) {
+  for (std::string_view line : detail::split_lines(trim_trailing_blank(code))) {
     if (indent && !trim(line).empty()) out += "    ";
     out += line;
     out += '\n';
@@ -91,8 +99,9 @@ std::string build_test_program(const data::Example& example, std::string_view co
     // model forgot: a solution that uses math without importing it is wrong.
     for (const std::string& line : tests.test_imports) append_line_block(program, line);
     append_line_block(program, code);
-  } else if (defines_at_top_level(code, tests.entry_point) || has_top_level_statement(code)) {
-    // A complete solution (or at least top-level code): the prompt's preamble, then the code.
+  } else if (defines_at_top_level(code, tests.entry_point) || has_top_level_definition(code)) {
+    // A complete solution, or a module without the entry point (its tests then fail with a
+    // NameError, which is the truth): the prompt's preamble, then the code.
     append_line_block(program, prompt_preamble(tests.prompt, tests.entry_point));
     program += '\n';
     append_line_block(program, code);

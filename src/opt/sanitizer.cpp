@@ -15,14 +15,18 @@
 //  2. Runs of braces collapse to one: "{{{question}}}" → "{question}", and a literal "{{x}}"
 //     copied from the parent template becomes "{x}" before step 3 decides what it is.
 //  3. Every "{…}" with no brace inside is read as Python's str.format would read it:
-//       {question}, {context}               the two placeholders (also with stray inner spaces,
-//                                           "{ question }", which is fixed)
-//       {name}, {0}, {}, {name!r}, {name:>10}, {name.attr}, {name[0]}
-//                                           any other replacement field: rejected, naming it. The
-//                                           reference also let digits and empty fields through
-//                                           ({0}, {}), which Python's format then fills
-//                                           positionally or fails on; we reject them as well.
-//       anything else ({"a": 1}, {1, 2})    literal text.
+//       {question}, {context}       the two placeholders (also with stray inner spaces,
+//                                   "{ question }", which is fixed)
+//       {name}                      any other bare name: rejected, naming it — most likely a
+//                                   renamed placeholder ({problem}, {input}) that would never
+//                                   be filled
+//       {0}, {}, {0:.2f}            positional fields: rejected. The reference let digits and
+//                                   empty fields through, which str.format then fills
+//                                   positionally or fails on; we reject them as well.
+//       {question!r}, {context:>10} a placeholder with a conversion, spec, attribute or index:
+//                                   rejected (only the bare forms are allowed)
+//       anything else               literal text: {"a": 1}, {1, 2}, {x: 1}, {row[0]} — a dict,
+//                                   set or expression in an example, printed as written.
 //     One exception: a group that is a LaTeX argument — right after a \command, after ^ or _, or
 //     right after another such group (\frac{a}{b}) — is literal, unless it is {question} or
 //     {context}. Math prompts write \boxed{answer} or x^{2}; those are not placeholders, and
@@ -102,18 +106,24 @@ bool ident_start(char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z
 bool ident_char(char c) { return ident_start(c) || (c >= '0' && c <= '9'); }
 bool ascii_letter(char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'); }
 
-// Whether str.format would take this field text as a replacement field the caller must fill:
-// empty, an integer, or an identifier, optionally followed by a conversion, format spec,
-// attribute or index.
-bool looks_like_field(std::string_view f) {
+// Whether a brace group's text is a replacement field we must refuse rather than print: a bare
+// name other than question/context (most likely a renamed placeholder: {problem}, {input}), an
+// integer or nothing ({0}, {}, {0:.2f}: positional fields), or question/context with a
+// conversion, format spec, attribute or index ({question!r}, {context:>10}). Any other name
+// followed by such a suffix ({x: 1}, {row[0]}) is far more often a literal dict, set or
+// expression in an example than a field, and is printed as written.
+bool refused_field(std::string_view f) {
   std::size_t i = 0;
   if (f.empty()) return true;
   if (ident_start(f[0])) {
     while (i < f.size() && ident_char(f[i])) ++i;
-  } else {
-    while (i < f.size() && f[i] >= '0' && f[i] <= '9') ++i;
-    if (i == 0) return false;
+    if (i == f.size()) return true;
+    std::string_view base = f.substr(0, i);
+    bool suffix = f[i] == '!' || f[i] == ':' || f[i] == '.' || f[i] == '[';
+    return suffix && (base == "question" || base == "context");
   }
+  while (i < f.size() && f[i] >= '0' && f[i] <= '9') ++i;
+  if (i == 0) return false;
   return i == f.size() || f[i] == '!' || f[i] == ':' || f[i] == '.' || f[i] == '[';
 }
 
@@ -185,7 +195,7 @@ Rewritten rewrite_braces(std::string_view s) {
       continue;
     }
     bool latex = after_latex_command(s, i) || (latex_close && *latex_close + 1 == i);
-    if (!latex && looks_like_field(field)) {
+    if (!latex && refused_field(field)) {
       r.error = "placeholder " + shown(field) + " is not allowed (only {question} and {context})";
       return r;
     }

@@ -19,7 +19,7 @@
 //
 // "Standing alone" means no letter or digit right before or after it. Letters include accented
 // Latin, Greek and Cyrillic, so "Bé" or "Aλ" are not verdicts; punctuation, markup, spaces,
-// arrows and CJK punctuation are not letters, so "→A" and "答案：B" are.
+// arrows and CJK punctuation are not letters, so "→A" and "答案：B" are. The A of "N/A" is not.
 #include <cstdint>
 #include <optional>
 #include <string_view>
@@ -76,7 +76,15 @@ bool letter_after(std::string_view s, std::size_t i) {
   return i + 1 < s.size() && letter_or_digit(decode_at(s, i + 1));
 }
 
-bool standalone(std::string_view s, std::size_t i) { return !letter_before(s, i) && !letter_after(s, i); }
+// "N/A" is an abbreviation (no answer), not a verdict for A.
+bool not_applicable(std::string_view s, std::size_t i) {
+  return i >= 2 && (s[i] == 'A' || s[i] == 'a') && s[i - 1] == '/' && (s[i - 2] == 'N' || s[i - 2] == 'n') &&
+         !letter_before(s, i - 2);
+}
+
+bool standalone(std::string_view s, std::size_t i) {
+  return !letter_before(s, i) && !letter_after(s, i) && !not_applicable(s, i);
+}
 
 char upper(char c) { return c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c; }
 

@@ -1,0 +1,68 @@
+// Driving the real `maspo` binary and the standalone fake OpenAI server from a test: run maspo
+// with a private cache dir and captured output; start the server and learn its port.
+#pragma once
+
+#include <fcntl.h>
+#include <poll.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "support/subprocess.hpp"
+
+namespace maspo::testing {
+
+struct Result {
+  int code = -1;
+  std::string out;
+  std::string err;
+};
+
+inline std::ostream& operator<<(std::ostream& os, const Result& r) {
+  return os << "exit " << r.code << "\n--- stdout ---\n" << r.out << "\n--- stderr ---\n" << r.err;
+}
+
+// Runs MASPO_BIN with `args`; stdout/stderr captured in `dir`. The child gets no inherited
+// $MASPO_CONFIG and a cache under `dir` unless `env` says otherwise.
+inline Result run_maspo(const std::filesystem::path& dir, const std::vector<std::string>& args, EnvChanges env = {},
+                        std::chrono::milliseconds timeout = std::chrono::seconds(20)) {
+  env.try_emplace("MASPO_CONFIG", std::nullopt);
+  env.try_emplace("MASPO_CACHE_DIR", (dir / "cache").string());
+  auto out = dir / "stdout.txt";
+  auto err = dir / "stderr.txt";
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  posix_spawn_file_actions_addopen(&actions, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  std::vector<std::string> argv = {MASPO_BIN};
+  argv.insert(argv.end(), args.begin(), args.end());
+  pid_t pid = spawn(argv, env, &actions);
+  posix_spawn_file_actions_destroy(&actions);
+  Result r;
+  if (pid < 0) return r;
+  r.code = wait_exit(pid, timeout);
+  r.out = slurp(out);
+  r.err = slurp(err);
+  return r;
+}
+
+#ifdef FAKE_SERVER_BIN
+// The standalone fake server (tests/support/fake_openai_server_main.cpp) as a child process.
+class FakeServerProcess {
+ public:
+  explicit FakeServerProcess(std::vector<std::string> flags) {
+    int fds[2];
+    if (pipe(fds) != 0) return;
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, fds[1], 1);
+    posix_spawn_file_actions_addclose(&actions, fds[0]);
+    std::vector<std::string> argv = {FAKE_SERVER_BIN};
+#endif
+
+}  // namespace maspo::testing
