@@ -64,9 +64,11 @@ struct Settings {
   JudgeOrder judge_order = JudgeOrder::fixed;
   bool unparsable_is_loss = true;  // false: an unparsable verdict is a tie
   Compat compat = Compat::paper;
-  // Eq. 7 accumulates the raw reward R in [0, 1] (paper). true: accumulate R − 0.5, so a child that
-  // loses more than it wins scores below its parent (the reference code; forced by compat reference).
-  bool centered_scores = false;
+  // Eq. 7 accumulates J(child) = J(parent) + s(child). Read literally with the raw reward
+  // s = R in [0, 1], every child outranks its parent, even one the judge prefers less than the
+  // parent, and the beam drifts to depth. maspo centers the reward (s = R - 0.5), as the paper's own
+  // refresh (Eq. 8) and the reference code do; false gives the literal reading (docs/method.md).
+  bool centered_scores = true;
   double optimizer_temperature = 0.7;
   int optimizer_max_tokens = 16384;
   int judge_max_tokens = 1024;           // intermediate / final verdicts ("A" or "B")

@@ -35,12 +35,20 @@ struct FileLoad {
   bool prefix_skips_with_file;  // several files in one dataset: a skipped line must say which
 };
 
+// A .jsonl name settles it; a .json name does not (AQuA's upstream .json files are JSONL), so
+// there the content decides.
+detail::Layout layout_of(const fs::path& path, detail::Layout format_layout) {
+  const fs::path name = path.extension() == ".gz" ? path.stem() : path.filename();
+  if (format_layout == detail::Layout::lines_or_array && name.extension() == ".jsonl") return detail::Layout::lines;
+  return format_layout;
+}
+
 void load_file(const fs::path& path, const FileLoad& load, Dataset& dataset,
                std::unordered_map<std::string, std::string>& seen_ids) {
   const std::string file = path.string();
   const std::string text = detail::read_dataset_file(path);
   const std::string task_name = path.stem().string();
-  for (const RawRecord& raw : detail::split_records(text, file, load.format.layout)) {
+  for (const RawRecord& raw : detail::split_records(text, file, layout_of(path, load.format.layout))) {
     std::string key;
     std::string problem = raw.error;
     Example example;

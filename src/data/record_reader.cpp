@@ -97,7 +97,7 @@ std::vector<RawRecord> split_records(std::string_view text, const std::string& f
     return records_of_array(doc["examples"], "examples");
   }
   const std::string_view body = trim(text);
-  if (!body.empty() && body.front() == '[') {
+  if (layout == Layout::lines_or_array && !body.empty() && body.front() == '[') {
     const json doc = parse_document(text, file, "a JSON array of objects");
     return records_of_array(doc, "");
   }

@@ -20,6 +20,7 @@ struct RawRecord {
 };
 
 enum class Layout {
+  lines,           // JSONL
   lines_or_array,  // JSONL, or a JSON array when the first non-blank character is '['
   bbh_examples,    // one JSON object whose `examples` list holds the records
 };

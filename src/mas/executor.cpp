@@ -110,7 +110,8 @@ class JobRun : public std::enable_shared_from_this<JobRun> {
         trace_.agents[i].agent = agents[i].id;
         waiting_[i] = core_->preds[i].size();
       }
-      std::vector<bool> rerun(n, true);
+      std::vector<bool>& rerun = rerun_;
+      rerun.assign(n, true);
       if (job_.reference) {
         std::fill(rerun.begin(), rerun.end(), false);
         rerun[core_->system->index(job_.from_agent)] = true;
@@ -296,7 +297,8 @@ class JobRun : public std::enable_shared_from_this<JobRun> {
     std::string cause = own_error_[i] ? t.agent : upstream_failure_[i];
     for (std::size_t s : core_->succs[i]) {
       if (!cause.empty() && upstream_failure_[s].empty()) upstream_failure_[s] = cause;
-      if (--waiting_[s] > 0) continue;
+      // A copied successor is resolved by the copy loop in start(), never run.
+      if (--waiting_[s] > 0 || !rerun_[s]) continue;
       if (upstream_failure_[s].empty()) {
         ready.push_back(s);
       } else {
@@ -353,6 +355,7 @@ class JobRun : public std::enable_shared_from_this<JobRun> {
   std::vector<std::size_t> waiting_;             // predecessors not yet finished
   std::vector<std::string> upstream_failure_;    // the failed agent behind a failed predecessor
   std::vector<bool> own_error_;                  // failed itself (not because of upstream)
+  std::vector<bool> rerun_;                      // false: copied from the reference trace
   std::size_t resolved_ = 0;
   bool delivered_ = false;
   bool budget_exceeded_ = false;

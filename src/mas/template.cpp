@@ -33,9 +33,12 @@ std::string position(std::string_view tmpl, std::size_t offset) {
 }
 
 constexpr std::string_view kEscapeHint = " (write `{{` or `}}` for a literal brace)";
+constexpr std::string_view kOnlyTwo = ": only {question} and {context} are allowed";
 
-[[noreturn]] void fail(std::string_view tmpl, std::size_t offset, const std::string& what) {
-  throw TemplateError(what + " at " + position(tmpl, offset));
+// "<problem> at column N<detail>": the position right after the problem, then how to fix it.
+[[noreturn]] void fail(std::string_view tmpl, std::size_t offset, const std::string& problem,
+                       std::string_view detail = kEscapeHint) {
+  throw TemplateError(problem + " at " + position(tmpl, offset) + std::string(detail));
 }
 
 // Shortens a field for a message, so a runaway `{` swallowing a paragraph stays readable.
@@ -55,11 +58,10 @@ Field parse_field(std::string_view tmpl, std::size_t open, std::size_t& close) {
   // Python reports a nested `{` inside a field before it looks for the closing brace.
   std::size_t nested = tmpl.find('{', open + 1);
   if (close == std::string_view::npos) {
-    fail(tmpl, open, "stray `{` with no closing `}`" + std::string(kEscapeHint));
+    fail(tmpl, open, "stray `{` with no closing `}`");
   }
   if (nested != std::string_view::npos && nested < close) {
-    fail(tmpl, open, "stray `{` (a `{` opens a placeholder, and another `{` follows before its `}`)" +
-                         std::string(kEscapeHint));
+    fail(tmpl, open, "stray `{`", ": another `{` follows before its `}`" + std::string(kEscapeHint));
   }
   std::string_view field = tmpl.substr(open + 1, close - open - 1);
   if (field == "question") return Field::question;
@@ -67,7 +69,7 @@ Field parse_field(std::string_view tmpl, std::size_t open, std::size_t& close) {
 
   std::string name = "`{" + shown_field(field) + "}`";
   if (field.empty()) {
-    fail(tmpl, open, "positional placeholder `{}`: only {question} and {context} are allowed" + std::string(kEscapeHint));
+    fail(tmpl, open, "positional placeholder `{}`", std::string(kOnlyTwo) + std::string(kEscapeHint));
   }
   std::size_t special = field.find_first_of("!:.[");
   std::string_view base = field.substr(0, special);
@@ -75,14 +77,12 @@ Field parse_field(std::string_view tmpl, std::size_t open, std::size_t& close) {
     const char* what = field[special] == '!'   ? "a conversion (`!r`, `!s`)"
                        : field[special] == ':' ? "a format spec (`:>10`)"
                                                : "an attribute or index";
-    fail(tmpl, open, "placeholder " + name + " has " + what + ": only the bare {question} and {context} are allowed");
+    fail(tmpl, open, "placeholder " + name + " has " + what, ": only the bare {question} and {context} are allowed");
   }
   if (field.find_first_not_of("0123456789") == std::string_view::npos) {
-    fail(tmpl, open, "positional placeholder " + name + ": only {question} and {context} are allowed" +
-                         std::string(kEscapeHint));
+    fail(tmpl, open, "positional placeholder " + name, std::string(kOnlyTwo) + std::string(kEscapeHint));
   }
-  fail(tmpl, open, "unknown placeholder " + name + ": only {question} and {context} are allowed" +
-                       std::string(kEscapeHint));
+  fail(tmpl, open, "unknown placeholder " + name, std::string(kOnlyTwo) + std::string(kEscapeHint));
 }
 
 // Walks the template once; `literal` gets each run of literal text, `field` each placeholder.
@@ -101,7 +101,7 @@ void scan(std::string_view tmpl, Literal&& literal, OnField&& field) {
       literal(tmpl.substr(i, 1));
       i += 2;
     } else if (c == '}') {
-      fail(tmpl, i, "stray `}`" + std::string(kEscapeHint));
+      fail(tmpl, i, "stray `}`");
     } else {
       std::size_t close = 0;
       field(parse_field(tmpl, i, close));

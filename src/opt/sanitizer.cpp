@@ -67,20 +67,21 @@ struct Extracted {
 Extracted extract_last_prompt(std::string_view reply) {
   constexpr std::string_view kOpen = "<prompt>";
   constexpr std::string_view kClose = "</prompt>";
-  std::optional<std::size_t> open;  // just after the pending open tag
+  constexpr std::size_t kNone = std::string_view::npos;
+  std::size_t open = kNone;  // just after the pending open tag
   std::optional<std::string_view> last;
   bool any_open = false;
   for (std::size_t i = reply.find('<'); i != std::string_view::npos; i = reply.find('<', i + 1)) {
     if (at_ci(reply, i, kOpen)) {
       open = i + kOpen.size();
       any_open = true;
-    } else if (at_ci(reply, i, kClose) && open) {
-      last = reply.substr(*open, i - *open);
-      open.reset();
+    } else if (at_ci(reply, i, kClose) && open != kNone) {
+      last = reply.substr(open, i - open);
+      open = kNone;
     }
   }
   if (!any_open) return {std::nullopt, "no <prompt> tag in the reply"};
-  if (open) return {std::nullopt, "the last <prompt> tag is never closed (reply cut off?)"};
+  if (open != kNone) return {std::nullopt, "the last <prompt> tag is never closed (reply cut off?)"};
   return {last, ""};
 }
 
@@ -158,7 +159,7 @@ struct Rewritten {
 Rewritten rewrite_braces(std::string_view s) {
   Rewritten r;
   r.text.reserve(s.size() + s.size() / 8);
-  std::optional<std::size_t> latex_close;  // offset of the `}` that closed the last LaTeX group
+  std::size_t latex_close = std::string_view::npos;  // the `}` that closed the last LaTeX group
   auto literal = [&](char c) {
     r.text += c;
     r.text += c;
@@ -194,7 +195,7 @@ Rewritten rewrite_braces(std::string_view s) {
       i = next + 1;
       continue;
     }
-    bool latex = after_latex_command(s, i) || (latex_close && *latex_close + 1 == i);
+    bool latex = after_latex_command(s, i) || (latex_close != std::string_view::npos && latex_close + 1 == i);
     if (!latex && refused_field(field)) {
       r.error = "placeholder " + shown(field) + " is not allowed (only {question} and {context})";
       return r;

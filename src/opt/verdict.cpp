@@ -101,7 +101,8 @@ bool starts_with_ci(std::string_view s, std::size_t at, std::string_view word) {
 std::optional<std::string_view> last_choose(std::string_view reply) {
   constexpr std::string_view kOpen = "<choose>";
   constexpr std::string_view kClose = "</choose>";
-  std::optional<std::size_t> open;  // offset just after the pending open tag
+  constexpr std::size_t kNone = std::string_view::npos;
+  std::size_t open = kNone;  // offset just after the pending open tag
   std::optional<std::string_view> last;
   for (std::size_t i = 0; i < reply.size(); ++i) {
     if (reply[i] != '<') continue;
@@ -109,8 +110,8 @@ std::optional<std::string_view> last_choose(std::string_view reply) {
       open = i + kOpen.size();
       i += kOpen.size() - 1;
     } else if (starts_with_ci(reply, i, kClose)) {
-      if (open) last = reply.substr(*open, i - *open);
-      open.reset();
+      if (open != kNone) last = reply.substr(open, i - open);
+      open = kNone;
       i += kClose.size() - 1;
     }
   }

@@ -53,6 +53,7 @@ struct ChildOutcome {
   OutputCapture err;
   double wall_s = 0.0;
   double cpu_s = 0.0;       // user + system time of the child and the descendants it reaped
+                            // (0 through bwrap, which does not reap its init)
 };
 
 // Runs `spec` to completion or to its deadline. Thread-safe: many may run at once.

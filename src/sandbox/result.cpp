@@ -1,5 +1,7 @@
 #include <signal.h>
 
+#include <algorithm>
+
 #include "sandbox/runners.hpp"
 
 namespace maspo::sandbox::detail {
@@ -25,9 +27,14 @@ bool ends_with_assertion_error(std::string_view text) {
 
 Status classify(const ChildOutcome& outcome, const Limits& limits) {
   if (outcome.timed_out || outcome.signal == SIGXCPU) return Status::timeout;
-  // A program that catches SIGXCPU runs on to the hard CPU limit and is killed there.
+  // A program that catches or ignores SIGXCPU runs on to the hard CPU limit and gets SIGKILL
+  // there. Out of a box, wait4 tells its CPU time. Through bwrap it does not (bwrap's init reaps
+  // the program and bwrap itself does not wait for its init), but a program cannot use more CPU
+  // than wall-clock time without several threads: a SIGKILL we did not send, after at least
+  // the soft CPU limit of wall time, is taken for the CPU limit.
   const auto cpu_limit = child_limits(limits).cpu_s;
-  if (outcome.signal == SIGKILL && cpu_limit > 0 && outcome.cpu_s >= cpu_limit) {
+  if (outcome.signal == SIGKILL && cpu_limit > 0 &&
+      std::max(outcome.cpu_s, outcome.wall_s) >= cpu_limit) {
     return Status::timeout;
   }
   if (outcome.signal == 0 && outcome.exit_code == 0) return Status::pass;

@@ -166,8 +166,8 @@ void Db::fail(std::string_view what, int rc, std::string_view sql) const {
                                                     "step is kept"));
   }
   if (is_busy(rc)) {
-    throw std::runtime_error(where(file, 0, "", std::string(what) + ": " + detail +
-                                                    " (another process is writing to this run: a second `maspo resume`?)"));
+    throw std::runtime_error(where(file, 0, "", "the run is locked by another process (" + detail +
+                                                    "): is a second `maspo resume` of this RUN_DIR running?"));
   }
   std::string statement = sql.empty() ? "" : " (`" + std::string(sql.substr(0, 60)) + (sql.size() > 60 ? "...`)" : "`)");
   throw std::runtime_error(where(file, 0, "", std::string(what) + statement + ": " + detail));

@@ -7,7 +7,9 @@
 #include <cerrno>
 #include <cstring>
 #include <ctime>
+#include <string>
 #include <system_error>
+#include <vector>
 
 #include "maspo/util.hpp"
 #include "maspo/version.hpp"
@@ -64,15 +66,35 @@ std::optional<std::string> get_meta(StoreState& s, const std::string& key) {
   return column_text(s.select_meta, 0);
 }
 
+// quick_check's answer, in one line: its first problem, and how many more it found (of the 20 it
+// was asked for). A damaged file can have thousands; the first says enough.
+std::string first_problem(const std::vector<std::string>& rows) {
+  std::vector<std::string> problems;
+  for (const auto& row : rows) {
+    std::size_t start = 0;
+    while (start <= row.size()) {
+      auto end = row.find('\n', start);
+      if (end == std::string::npos) end = row.size();
+      auto line = row.substr(start, end - start);
+      if (!line.empty() && line.rfind("*** in database", 0) != 0) problems.push_back(line);
+      start = end + 1;
+    }
+  }
+  if (problems.empty()) return "no answer";
+  if (problems.size() == 1) return problems.front();
+  return problems.front() + ", and " + std::to_string(problems.size() - 1) + (problems.size() >= 20 ? "+" : "") +
+         " more problems";
+}
+
 // What open() checks, cheapest first: the file is intact, it is a run store, of a version this
 // build reads, with every table.
 void check_run(StoreState& s) {
   const fs::path& file = s.db.file();
   // quick_check reads every page (O(N), not integrity_check's O(N log N)): a few hundred ms for a
   // large run, once per open, to refuse a damaged file up front rather than midway through a resume.
-  auto check = s.db.column("PRAGMA quick_check");
+  auto check = s.db.column("PRAGMA quick_check(20)");
   if (check.empty() || check.front() != "ok") {
-    refuse(file, "the run's database is damaged (quick_check: " + (check.empty() ? std::string("no answer") : check.front()) +
+    refuse(file, "the run's database is damaged (quick_check: " + first_problem(check) +
                      "); restore a copy of RUN_DIR, or start a new run with another --out");
   }
   auto tables = s.db.column("SELECT name FROM sqlite_master WHERE type = 'table'");

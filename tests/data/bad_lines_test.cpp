@@ -33,66 +33,64 @@ struct BadLineCase {
   const char* expected;   // substring of the error after "FILE:2: "
 };
 
-class BadLine : public ::testing::TestWithParam<BadLineCase> {};
+const BadLineCase kBadLines[] = {
+    BadLineCase{"math500", R"({"problem": "x", )", "invalid JSON (column"},
+    BadLineCase{"math500", R"([1, 2])", "expected a JSON object, got array [1,2]"},
+    BadLineCase{"math500", R"({"problem": "x"})", "key `answer`: missing; expected non-empty text (the gold answer)"},
+    BadLineCase{"math500", R"({"problem": "x", "answer": 5})",
+                "key `answer`: expected non-empty text (the gold answer), got number 5"},
+    BadLineCase{"math500", R"({"problem": "  ", "answer": "5"})",
+                "key `problem`: expected non-empty text (the problem statement), got an empty string"},
+    BadLineCase{"agieval_math", R"({"problem": "x", "answer": "1", "solution": 3})",
+                "key `solution`: expected a string (the worked solution), got number 3"},
+    BadLineCase{"gsm8k", R"({"question": "q", "answer": "so 3"})", "key `answer`: expected a worked solution "
+                                                                  "ending in \"#### <number>\", found no \"####\""},
+    BadLineCase{"gsm8k", R"({"question": "q", "answer": "#### three"})",
+                "key `answer`: expected a number after \"####\", got \"three\""},
+    BadLineCase{"aqua", R"({"question": "q", "options": ["A)1", "B)2"], "correct": "C"})",
+                "key `correct`: expected an option letter A-B, got \"C\""},
+    BadLineCase{"aqua", R"({"question": "q", "options": ["A)1", "X)2"], "correct": "A"})",
+                "key `options[1]`: expected an option \"B) text\", got \"X)2\""},
+    BadLineCase{"aqua", R"({"question": "q", "options": "A)1", "correct": "A"})",
+                "key `options`: expected a non-empty list of strings"},
+    BadLineCase{"aqua", R"({"question": "q", "options": ["A)1", 2], "correct": "A"})",
+                "key `options[1]`: expected a string"},
+    BadLineCase{"aqua", R"({"question": "q", "options": ["A)1"]})", "key `correct`: missing"},
+    BadLineCase{"gpqa", R"({"question": "q\nA) 1\nB) 2", "answer": "E"})",
+                "key `answer`: expected an option letter A-D, got \"E\""},
+    BadLineCase{"gpqa", R"({"Question": "q", "Correct Answer": "1", "Incorrect Answer 1": "2", "Incorrect Answer 2": "3"})",
+                "key `Incorrect Answer 3`: missing"},
+    BadLineCase{"mbpp", R"({"task_id": 1, "prompt": "p", "code": "def f(): pass", "test_list": []})",
+                "key `test_list`: expected a non-empty list of strings (assert statements), got an empty list"},
+    BadLineCase{"mbpp", R"j({"task_id": true, "prompt": "p", "code": "def f(): pass", "test_list": ["assert f()"]})j",
+                "key `task_id`: expected an integer or a non-empty string"},
+    BadLineCase{"mbpp", R"({"task_id": 1, "prompt": "p", "code": "def f(): pass", "test_list": ["assert True"]})",
+                "key `test_list`: expected asserts that call the function defined in `code`, found no call"},
+    BadLineCase{"humaneval", R"({"task_id": "H/0", "prompt": "def f():\n", "entry_point": "f x", "canonical_solution": "", "test": "t"})",
+                "key `entry_point`: expected a Python function name, got \"f x\""},
+    BadLineCase{"humaneval", R"({"task_id": "H/0", "prompt": "def f():\n", "entry_point": "f", "canonical_solution": ""})",
+                "key `test`: missing"},
+    BadLineCase{"humaneval_et", R"({"task_id": "H/0", "prompt": "def f():\n", "entry_point": "f", "canonical_solution": ""})",
+                "key `test_list`: missing; expected a non-empty list of strings"}};
 
-TEST_P(BadLine, FailsNamingFileLineAndExpectationAndSkipsOnRequest) {
-  const auto& c = GetParam();
+// One test looping over the cases: TempDir names its folder after the test, and a parameterized
+// test's name holds a '/'.
+TEST(BadLines, EachFormatFailsNamingFileLineAndExpectationAndSkipsOnRequest) {
   testing::TempDir dir;
-  // Line 1 blank (allowed), line 2 bad, line 3 good: the line numbers must count the blank one.
-  const auto path = dir.write("data.jsonl", "\n" + c.line + "\n");
-  const std::string error = load_error(path, c.format);
-  EXPECT_THAT(error, HasSubstr(path + ":2: " + c.expected));
-
-  try {
-    load_dataset("d", path, LoadOptions{c.format, OnBadLine::skip});
-    ADD_FAILURE() << "a dataset whose only record is bad must not load";
-  } catch (const InputError& e) {
-    EXPECT_THAT(std::string(e.what()), HasSubstr("no examples"));
-    EXPECT_THAT(std::string(e.what()), HasSubstr("line 2: " + std::string(c.expected)));
+  for (const auto& c : kBadLines) {
+    SCOPED_TRACE(std::string(c.format) + ": " + c.line);
+    // Line 1 blank (allowed), line 2 bad: the line numbers must count the blank one.
+    const auto path = dir.write(std::string(c.format) + ".jsonl", "\n" + c.line + "\n");
+    EXPECT_THAT(load_error(path, c.format), HasSubstr(path + ":2: " + c.expected));
+    try {
+      load_dataset("d", path, LoadOptions{c.format, OnBadLine::skip});
+      ADD_FAILURE() << "a dataset whose only record is bad must not load";
+    } catch (const InputError& e) {
+      EXPECT_THAT(std::string(e.what()), HasSubstr("no examples"));
+      EXPECT_THAT(std::string(e.what()), HasSubstr("line 2: " + std::string(c.expected)));
+    }
   }
 }
-
-INSTANTIATE_TEST_SUITE_P(
-    EachFormat, BadLine,
-    ::testing::Values(
-        BadLineCase{"math500", R"({"problem": "x", )", "invalid JSON (column"},
-        BadLineCase{"math500", R"([1, 2])", "expected a JSON object, got array [1,2]"},
-        BadLineCase{"math500", R"({"problem": "x"})", "key `answer`: missing; expected non-empty text (the gold answer)"},
-        BadLineCase{"math500", R"({"problem": "x", "answer": 5})",
-                    "key `answer`: expected non-empty text (the gold answer), got number 5"},
-        BadLineCase{"math500", R"({"problem": "  ", "answer": "5"})",
-                    "key `problem`: expected non-empty text (the problem statement), got an empty string"},
-        BadLineCase{"agieval_math", R"({"problem": "x", "answer": "1", "solution": 3})",
-                    "key `solution`: expected a string (the worked solution), got number 3"},
-        BadLineCase{"gsm8k", R"({"question": "q", "answer": "so 3"})", "key `answer`: expected a worked solution "
-                                                                      "ending in \"#### <number>\", found no \"####\""},
-        BadLineCase{"gsm8k", R"({"question": "q", "answer": "#### three"})",
-                    "key `answer`: expected a number after \"####\", got \"three\""},
-        BadLineCase{"aqua", R"({"question": "q", "options": ["A)1", "B)2"], "correct": "C"})",
-                    "key `correct`: expected an option letter A-B, got \"C\""},
-        BadLineCase{"aqua", R"({"question": "q", "options": ["A)1", "X)2"], "correct": "A"})",
-                    "key `options[1]`: expected an option \"B) text\", got \"X)2\""},
-        BadLineCase{"aqua", R"({"question": "q", "options": "A)1", "correct": "A"})",
-                    "key `options`: expected a non-empty list of strings"},
-        BadLineCase{"aqua", R"({"question": "q", "options": ["A)1", 2], "correct": "A"})",
-                    "key `options[1]`: expected a string"},
-        BadLineCase{"aqua", R"({"question": "q", "options": ["A)1"]})", "key `correct`: missing"},
-        BadLineCase{"gpqa", R"({"question": "q\nA) 1\nB) 2", "answer": "E"})",
-                    "key `answer`: expected an option letter A-D, got \"E\""},
-        BadLineCase{"gpqa", R"({"Question": "q", "Correct Answer": "1", "Incorrect Answer 1": "2", "Incorrect Answer 2": "3"})",
-                    "key `Incorrect Answer 3`: missing"},
-        BadLineCase{"mbpp", R"({"task_id": 1, "prompt": "p", "code": "def f(): pass", "test_list": []})",
-                    "key `test_list`: expected a non-empty list of strings (assert statements), got an empty list"},
-        BadLineCase{"mbpp", R"({"task_id": true, "prompt": "p", "code": "def f(): pass", "test_list": ["assert f()"]})",
-                    "key `task_id`: expected an integer or a non-empty string"},
-        BadLineCase{"mbpp", R"({"task_id": 1, "prompt": "p", "code": "def f(): pass", "test_list": ["assert True"]})",
-                    "key `test_list`: expected asserts that call the function defined in `code`, found no call"},
-        BadLineCase{"humaneval", R"({"task_id": "H/0", "prompt": "def f():\n", "entry_point": "f x", "canonical_solution": "", "test": "t"})",
-                    "key `entry_point`: expected a Python function name, got \"f x\""},
-        BadLineCase{"humaneval", R"({"task_id": "H/0", "prompt": "def f():\n", "entry_point": "f", "canonical_solution": ""})",
-                    "key `test`: missing"},
-        BadLineCase{"humaneval_et", R"({"task_id": "H/0", "prompt": "def f():\n", "entry_point": "f", "canonical_solution": ""})",
-                    "key `test_list`: missing; expected a non-empty list of strings")));
 
 TEST(BadLines, SkipKeepsGoodRecordsAndListsBadOnesInFileOrder) {
   testing::TempDir dir;
@@ -114,7 +112,7 @@ TEST(BadLines, SkipKeepsGoodRecordsAndListsBadOnesInFileOrder) {
   EXPECT_EQ(d.skipped[1].line, 6);
   EXPECT_EQ(d.skipped[1].message, "key `answer`: missing; expected non-empty text (the gold answer)");
   EXPECT_EQ(d.skipped[2].line, 7);
-  EXPECT_EQ(d.skipped[2].message, "invalid UTF-8 at byte 16 of the line; expected UTF-8 text");
+  EXPECT_EQ(d.skipped[2].message, "invalid UTF-8 at byte 17 of the line; expected UTF-8 text");
 
   // The same file with the default policy stops at the first bad line.
   EXPECT_THAT(load_error(path, "math500"), HasSubstr(path + ":2: invalid JSON"));
@@ -122,7 +120,8 @@ TEST(BadLines, SkipKeepsGoodRecordsAndListsBadOnesInFileOrder) {
 
 TEST(BadLines, NonUtf8LineIsAClearErrorForThatLine) {
   testing::TempDir dir;
-  const auto path = dir.write("g.jsonl", kMath + "\n" + "{\"question\": \"\xC3\x28\", \"answer\": \"#### 1\"}\n");
+  const auto path = dir.write("g.jsonl", R"({"question": "q", "answer": "#### 1"})" "\n"
+                                         "{\"question\": \"\xC3\x28\", \"answer\": \"#### 1\"}\n");
   EXPECT_THAT(load_error(path, "gsm8k"), HasSubstr(path + ":2: invalid UTF-8 at byte 15 of the line"));
 }
 

@@ -7,7 +7,6 @@
 #include "maspo/data.hpp"
 #include "support/temp_dir.hpp"
 
-#define PINNED_GPQA_GOLDS "?"
 namespace maspo::data {
 namespace {
 
@@ -42,8 +41,9 @@ TEST(Gpqa, RawFieldsAreShuffledTheSameWayEveryTime) {
   }
   EXPECT_EQ(d.examples[0].id, "recA");
   EXPECT_EQ(d.examples[0].question.rfind("Which particle mediates the electromagnetic force?\nOptions:\nA) ", 0), 0u);
-  // Pinned: a change in the hash or the shuffle changes these and must be deliberate.
-  EXPECT_EQ(d.examples[0].gold + d.examples[1].gold + d.examples[2].gold, PINNED_GPQA_GOLDS);
+  // Pinned (an independent Python FNV-1a + mt19937_64 gives the same): a change in the hash or
+  // the shuffle changes published gold letters and must be deliberate.
+  EXPECT_EQ(d.examples[0].gold + d.examples[1].gold + d.examples[2].gold, "ACA");
 
   const Dataset again = load_dataset("other_name", path);
   for (std::size_t i = 0; i < d.examples.size(); ++i) EXPECT_EQ(to_json(again.examples[i]), to_json(d.examples[i]));
@@ -66,7 +66,7 @@ TEST(Aqua, GoldLetterSpellingsAndTheAnswerKey) {
   testing::TempDir dir;
   const auto path = dir.write("aqua.jsonl",
                               R"({"question": "q1", "options": ["A)1", "B)2", "C)3"], "correct": " b "})" "\n"
-                              R"({"question": "q2", "options": ["A) 1", "B) 2"], "answer": "(A)"})" "\n");
+                              R"j({"question": "q2", "options": ["A) 1", "B) 2"], "answer": "(A)"})j" "\n");
   const Dataset d = load_dataset("aqua", path);
   ASSERT_EQ(d.examples.size(), 2u);
   EXPECT_EQ(d.examples[0].gold, "B");

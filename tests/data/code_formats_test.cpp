@@ -15,7 +15,7 @@ TEST(PythonCalls, FindsPlainCallsOnly) {
   EXPECT_EQ(called_functions("assert set(similar_elements((3, 4), x)) == set((4,))"),
             (Names{"set", "similar_elements"}));
   // Not inside strings, not methods, not keywords.
-  EXPECT_EQ(called_functions(R"(assert f("g(x)") == 'h(y)' and not (k (1)))"), (Names{"f", "k"}));
+  EXPECT_EQ(called_functions(R"j(assert f("g(x)") == 'h(y)' and not (k (1)))j"), (Names{"f", "k"}));
   EXPECT_EQ(called_functions("assert math.isclose(area(2), 3.14) # see(x)"), (Names{"area"}));
   EXPECT_EQ(called_functions("assert f('''a\n b(c)''') == r\"\\\"(d)\""), (Names{"f"}));
 }
@@ -40,7 +40,7 @@ TEST(Mbpp, FullReleaseTextKeyAndStringIdsAndTestImports) {
   const auto path = dir.write(
       "mbpp.jsonl",
       R"({"task_id": "11", "text": "Write a function to add.", "code": "import math\ndef add(a, b):\n    return a + b", )"
-      R"("test_imports": ["import math"], "test_list": ["assert add(1, 2) == 3", "assert math.isclose(add(0.1, 0.2), 0.3)"]})"
+      R"j("test_imports": ["import math"], "test_list": ["assert add(1, 2) == 3", "assert math.isclose(add(0.1, 0.2), 0.3)"]})j"
       "\n");
   const Dataset d = load_dataset("mbpp", path);
   const Example& e = d.examples.at(0);

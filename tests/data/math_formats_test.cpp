@@ -12,7 +12,7 @@ TEST(MathFormats, UnorderedAnswerWhenAllValuesAreAskedForAsACommaList) {
   const auto path = dir.write(
       "math_500.jsonl",
       R"({"problem": "Enter all the solutions, separated by commas.", "answer": " 1,-2 "})" "\n"
-      R"({"problem": "Enter the ordered pair $(a,b)$, separated by commas.", "answer": "(1,2)"})" "\n"
+      R"j({"problem": "Enter the ordered pair $(a,b)$, separated by commas.", "answer": "(1,2)"})j" "\n"
       R"({"problem": "Compute $1+1$.", "answer": "2"})" "\n");
   const Dataset d = load_dataset("m", path);
   ASSERT_EQ(d.examples.size(), 3u);

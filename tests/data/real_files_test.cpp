@@ -52,7 +52,9 @@ void check_counts(const fs::path& root, bool full) {
       ASSERT_FALSE(e.question.empty());
       ASSERT_EQ(e.task, c.task);
       ASSERT_EQ(e.code.has_value(), c.task == TaskType::code) << e.id;
-      if (c.task != TaskType::code) ASSERT_FALSE(e.gold.empty()) << e.id;
+      if (c.task != TaskType::code) {
+        ASSERT_FALSE(e.gold.empty()) << e.id;
+      }
     }
   }
 }
@@ -211,14 +213,15 @@ TEST(RealFiles, SharedDatasetsWholeFileProperties) {
                           [](const Example& e) { return !e.code->test_imports.empty(); }),
             13);
 
-  // HumanEval-ET keeps the original prompts for 159 of 164 tasks (its README).
+  // HumanEval-ET keeps the original prompts: its README counts 159 of 164 equal line by line, but
+  // five tasks are only listed in another order; matched by id, all 164 are the same.
   std::map<std::string, std::string> original;
   for (const auto& e : load_dataset("he", *root / "humaneval/HumanEval.jsonl.gz").examples) original[e.id] = e.question;
   int same = 0;
   for (const auto& e : load_dataset("he_et", *root / "humaneval_et/HumanEval_ET.jsonl").examples) {
     same += original.at(e.id) == e.question ? 1 : 0;
   }
-  EXPECT_EQ(same, 159);
+  EXPECT_EQ(same, 164);
 
   // MATH-500 questions asking for "all ..., separated by commas" have unordered golds.
   const auto math = load_dataset("math", *root / "math500/math_500.jsonl");

@@ -348,6 +348,20 @@ TEST(Executor, RerunReusesUpstream) {
   EXPECT_EQ(t.usage, (llm::Usage{30, 3}));
 }
 
+TEST(Executor, RerunOfTheSinkMakesOneCall) {
+  // Every copied agent stays copied: a copied agent's copied successor is never scheduled.
+  Fixture f;
+  auto sys = shared(builtin_system("sequential:3", TaskType::math));
+  Executor ex(f.client, sys);
+  Trace ref = ex.run(tagged_prompts(*sys), "Q");
+  std::size_t before = f.log->size();
+  Trace t = ex.rerun(ref, tagged_prompts(*sys), "reflector_3");
+  EXPECT_EQ(f.log->size() - before, 1u);
+  for (std::size_t i = 0; i + 1 < t.agents.size(); ++i) EXPECT_TRUE(t.agents[i].reused) << i;
+  EXPECT_EQ(t.final_output, ref.final_output);
+  EXPECT_EQ(t.usage, (llm::Usage{10, 1}));
+}
+
 TEST(Executor, RerunFromARootRunsEverything) {
   Fixture f;
   auto sys = shared(builtin_system("sequential:1", TaskType::math));

@@ -34,13 +34,13 @@ PromptMap numbered(const System& s) {
   return p;
 }
 
-struct Run {
+struct VoteRun {
   std::shared_ptr<RequestLog> log = std::make_shared<RequestLog>();
   Trace trace;
 };
 
-Run run(const std::string& spec, TaskType task, std::map<std::string, std::string> by_tag) {
-  Run r;
+VoteRun run_vote(const std::string& spec, TaskType task, std::map<std::string, std::string> by_tag) {
+  VoteRun r;
   llm::Client client(client_options(std::make_shared<ScriptFactory>(r.log, replies(std::move(by_tag)))));
   auto sys = std::make_shared<const System>(builtin_system(spec, task));
   Executor ex(client, sys);
@@ -49,7 +49,7 @@ Run run(const std::string& spec, TaskType task, std::map<std::string, std::strin
 }
 
 TEST(Vote, MajorityWinsWithTheRawOutputOfItsFirstVoter) {
-  Run r = run("vote:3", TaskType::choice,
+  VoteRun r = run_vote("vote:3", TaskType::choice,
               {{"P1", "It is <answer>C</answer>"}, {"P2", "Surely <answer>B</answer>"}, {"P3", "<answer>B</answer> again"}});
   EXPECT_EQ(r.trace.final_output, "Surely <answer>B</answer>");
   const AgentTrace* vote = r.trace.find("vote");
@@ -64,15 +64,15 @@ TEST(Vote, MajorityWinsWithTheRawOutputOfItsFirstVoter) {
 }
 
 TEST(Vote, TiesGoToTheFirstOccurrence) {
-  Run r = run("vote:2", TaskType::choice, {{"P1", "<answer>A</answer>"}, {"P2", "<answer>D</answer>"}});
+  VoteRun r = run_vote("vote:2", TaskType::choice, {{"P1", "<answer>A</answer>"}, {"P2", "<answer>D</answer>"}});
   EXPECT_EQ(r.trace.final_output, "<answer>A</answer>");
-  Run s = run("vote:4", TaskType::choice,
+  VoteRun s = run_vote("vote:4", TaskType::choice,
               {{"P1", "<answer>A</answer>"}, {"P2", "<answer>D</answer>"}, {"P3", "(D)"}, {"P4", "<answer>A</answer>."}});
   EXPECT_EQ(s.trace.final_output, "<answer>A</answer>");
 }
 
 TEST(Vote, MathAnswersAreComparedNormalized) {
-  Run r = run("vote:3", TaskType::math,
+  VoteRun r = run_vote("vote:3", TaskType::math,
               {{"P1", "<answer>3</answer>"}, {"P2", "<answer>\\dfrac{1}{2}</answer>"}, {"P3", "<answer>\\frac{1}{2}</answer>"}});
   EXPECT_EQ(r.trace.final_output, "<answer>\\dfrac{1}{2}</answer>");
 }

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -49,9 +50,19 @@ while True:
 TEST(SandboxBombs, ForkBombIsContainedAndLeavesNothingBehind) {
   const std::string name = "mbomb" + std::to_string(::getpid() % 100000);
   const Sandbox box(testing::quick_options(/*wall_s=*/3, /*cpu_s=*/10));
-  const auto r = box.run_python(testing::with(kBomb, "@NAME@", name));
-  EXPECT_TRUE(r.status == Status::timeout || r.status == Status::error) << to_string(r.status);
+  Result r;
+  std::thread bomb([&] { r = box.run_python(testing::with(kBomb, "@NAME@", name)); });
+  // Watch it from the host while it runs: it does fork, and never past the process limit.
+  int most = 0;
+  for (int i = 0; i < 40; ++i) {
+    most = std::max(most, processes_named(name));
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  bomb.join();
+  EXPECT_EQ(r.status, Status::timeout) << r.stderr_text;  // it never ends by itself
   EXPECT_LT(r.wall_s, 3.0 + 2.0);
+  EXPECT_GT(most, 1);
+  EXPECT_LE(most, box.options().limits.processes);
   EXPECT_EQ(wait_until_none_named(name), 0);
 
   // And the host is fine: the next run works at once.
@@ -65,7 +76,9 @@ TEST(SandboxBombs, FourBombsAtOnceEachGetTheirOwnProcessBudget) {
   const Sandbox box(testing::quick_options(/*wall_s=*/3, /*cpu_s=*/10));
   std::vector<std::thread> threads;
   for (int i = 0; i < 4; ++i) {
-    threads.emplace_back([&] { box.run_python(testing::with(kBomb, "@NAME@", name)); });
+    threads.emplace_back([&] {
+      EXPECT_EQ(box.run_python(testing::with(kBomb, "@NAME@", name)).status, Status::timeout);
+    });
   }
   // Meanwhile an ordinary program still starts and forks: the bombs' limits are per box, not
   // per host uid.

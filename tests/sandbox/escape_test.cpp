@@ -142,6 +142,9 @@ print('visible', visible)
   EXPECT_NE(control.stdout_text.find("README.md"), std::string::npos) << control.stdout_text;
 }
 
+// No control run here: setenv() changes our environment in memory only, which /proc/PID/environ
+// does not show; what would leak it is handing our environment to bwrap, and then os.environ
+// inside shows the key.
 TEST(SandboxEscape, SecretsInTheParentsEnvironmentAreNotVisible) {
   const std::string secret = "sk-test-secret-" + std::to_string(::getpid());
   ::setenv("OPENAI_API_KEY", secret.c_str(), 1);
@@ -161,14 +164,11 @@ print('scanned', scanned, 'hits', hits)
 )", "@SECRET@", secret);
   const Sandbox box(quick_options());
   const auto r = box.run_python(program);
-  const auto control = Sandbox(unsandboxed_options()).run_python(program);
   ::unsetenv("OPENAI_API_KEY");
 
   ASSERT_EQ(r.status, Status::pass) << r.stderr_text;
   EXPECT_NE(r.stdout_text.find("hits []"), std::string::npos) << r.stdout_text;
   EXPECT_EQ(r.stdout_text.find("scanned 0 "), std::string::npos);  // /proc/self and /proc/1 read
-  // On the host the program's own environment is clean too, but it can read ours in /proc.
-  EXPECT_NE(control.stdout_text.find("/environ"), std::string::npos) << control.stdout_text;
 }
 
 TEST(SandboxEscape, HostProcessesAreNotVisibleOrReachable) {

@@ -101,7 +101,7 @@ TEST(RunStoreCrash, KilledAtRandomMoments) {
   unsigned seed = device();
   std::printf("seed %u\n", seed);
   std::mt19937 random(seed);
-  std::uniform_int_distribution<int> delay_us(0, 60'000);
+  std::uniform_int_distribution<int> delay_us(0, 120'000);
   auto rows_in_step = [](std::int64_t step) { return static_cast<int>(50 + (step * 37) % 400); };
 
   std::int64_t last_step = 0;

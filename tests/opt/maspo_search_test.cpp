@@ -1,0 +1,245 @@
+// The MASPO search loop on the synthetic testbed (tests/support/synthetic_testbed.hpp): a TEST
+// DOUBLE whose scripted agents have a built-in local-global misalignment. These tests prove the
+// search logic (joint evaluation, beam, scheduling, refresh, checkpoint/resume), not model quality.
+#include <gtest/gtest.h>
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <random>
+#include <thread>
+
+#include "maspo/opt.hpp"
+#include "maspo/store.hpp"
+#include "support/synthetic_testbed.hpp"
+#include "support/temp_dir.hpp"
+
+namespace {
+
+using maspo::testing::has_feature;
+using maspo::testing::make_testbed;
+using maspo::testing::Testbed;
+namespace opt = maspo::opt;
+namespace store = maspo::store;
+namespace fs = std::filesystem;
+
+struct Run {
+  opt::Result result;
+  std::unique_ptr<store::RunStore> st;
+};
+
+Run optimize(const Testbed& tb, const opt::Settings& s, const fs::path& dir, const std::string& cache = "",
+             std::map<std::string, maspo::llm::Budget> budgets = {}) {
+  Run run;
+  run.st = store::RunStore::create(dir, {{"test", true}});
+  auto options = tb.client_options(cache);
+  options.budgets = std::move(budgets);
+  maspo::llm::Client client(options);
+  opt::Maspo m(client, tb.system, tb.pool, s, *run.st);
+  run.result = m.run(m.initial_state(tb.seed));
+  return run;
+}
+
+opt::Result resume(const Testbed& tb, const opt::Settings& s, const fs::path& dir, const std::string& cache = "") {
+  auto st = store::RunStore::open(dir);
+  maspo::llm::Client client(tb.client_options(cache));
+  opt::Maspo m(client, tb.system, tb.pool, s, *st);
+  opt::SearchState start = m.initial_state(tb.seed);
+  if (auto cp = st->latest_checkpoint()) start = opt::search_state_from_json(cp->state);
+  return m.run(start);
+}
+
+opt::Settings small() {
+  opt::Settings s;   // paper defaults, fewer rounds to keep the test fast
+  s.rounds = 2;
+  s.seed = 11;
+  return s;
+}
+
+TEST(MaspoSearch, JointEvaluationAvoidsTheMisleadingFeatureAndFindsTheGoodOne) {
+  maspo::testing::TempDir tmp("maspo-search");
+  Testbed tb = make_testbed();
+  Run run = optimize(tb, small(), tmp.path() / "run");
+  ASSERT_FALSE(run.result.stopped_by_budget);
+  const std::string& p = run.result.prompts.at("predictor");
+  EXPECT_TRUE(has_feature(p, "CHECK")) << p;
+  EXPECT_FALSE(has_feature(p, "VERBOSE")) << p;
+  EXPECT_EQ(run.st->status(), "finished");
+}
+
+TEST(MaspoSearch, LocalOnlyAblationFallsForTheMisleadingFeature) {
+  maspo::testing::TempDir tmp("maspo-search");
+  Testbed tb = make_testbed();
+  opt::Settings s = small();
+  s.joint = false;
+  Run run = optimize(tb, s, tmp.path() / "run");
+  const std::string& p = run.result.prompts.at("predictor");
+  EXPECT_TRUE(has_feature(p, "VERBOSE")) << "the local judge prefers VERBOSE: " << p;
+}
+
+TEST(MaspoSearch, SameSeedSameRunDifferentSeedDifferentBatches) {
+  maspo::testing::TempDir tmp("maspo-search");
+  Testbed tb = make_testbed();
+  Run a = optimize(tb, small(), tmp.path() / "a");
+  Run b = optimize(tb, small(), tmp.path() / "b");
+  EXPECT_EQ(a.result.state, b.result.state);
+  EXPECT_EQ(a.st->rows("judgements"), b.st->rows("judgements"));
+  opt::Settings other = small();
+  other.seed = 12;
+  Run c = optimize(tb, other, tmp.path() / "c");
+  EXPECT_NE(a.st->rows("judgements"), c.st->rows("judgements"));
+}
+
+TEST(MaspoSearch, AgentsAreVisitedInTopologicalOrderRoundAfterRound) {
+  maspo::testing::TempDir tmp("maspo-search");
+  Testbed tb = make_testbed();
+  opt::Settings s = small();
+  Run run = optimize(tb, s, tmp.path() / "run");
+  std::vector<std::string> visits;
+  for (const auto& beam : run.st->rows("beams")) {
+    if (beam.at("layer").get<int>() < 0) continue;   // refresh beams
+    visits.push_back(beam.at("agent").get<std::string>() + "@r" + std::to_string(beam.at("round").get<int>()) + "l" +
+                     std::to_string(beam.at("layer").get<int>()));
+  }
+  std::vector<std::string> expected;
+  for (int r = 0; r < s.rounds; ++r) {
+    for (const char* a : {"predictor", "reflector"}) {
+      for (int l = 0; l < s.layers_per_visit; ++l) {
+        expected.push_back(std::string(a) + "@r" + std::to_string(r) + "l" + std::to_string(l));
+      }
+    }
+  }
+  EXPECT_EQ(visits, expected);
+}
+
+TEST(MaspoSearch, RefreshRunsAtEveryLaterVisitAndRecordsAgreement) {
+  maspo::testing::TempDir tmp("maspo-search");
+  Testbed tb = make_testbed();
+  opt::Settings s = small();
+  s.rounds = 3;
+  Run run = optimize(tb, s, tmp.path() / "run");
+  int refreshes = 0;
+  for (const auto& m : run.st->rows("metrics")) {
+    if (m.at("name") == "refresh_top1_agreement") {
+      ++refreshes;
+      double v = m.at("value").get<double>();
+      EXPECT_TRUE(v == 0.0 || v == 1.0);
+    }
+  }
+  EXPECT_EQ(refreshes, 2 * (s.rounds - 1)) << "two agents, refreshed at rounds 2 and 3";
+  s.refresh = false;
+  Run none = optimize(tb, s, tmp.path() / "none");
+  for (const auto& m : none.st->rows("metrics")) EXPECT_NE(m.at("name"), "refresh_top1_agreement");
+}
+
+TEST(MaspoSearch, MisalignmentIsDetectedRecordedAndInjectedIntoTheSuccessor) {
+  maspo::testing::TempDir tmp("maspo-search");
+  Testbed tb = make_testbed();
+  Run run = optimize(tb, small(), tmp.path() / "run");
+  bool positive_rate = false;
+  for (const auto& m : run.st->rows("metrics")) {
+    if (m.at("name") == "misalignment_rate" && m.at("value").get<double>() > 0) positive_rate = true;
+  }
+  EXPECT_TRUE(positive_rate) << "VERBOSE children win locally and lose downstream";
+  // The reflector's layers draw the predictor's buffered questions first.
+  bool injected = false;
+  for (const auto& m : run.st->rows("metrics")) {
+    if (m.at("name") == "misalignment_rate") continue;
+  }
+  const auto& buffer = run.result.state.agents.at("predictor").buffer;
+  EXPECT_LE(static_cast<int>(buffer.size()), small().k_mis);
+  injected = !buffer.empty();
+  EXPECT_TRUE(injected);
+}
+
+TEST(MaspoSearch, BeamNeverHoldsDuplicatePromptsInPaperMode) {
+  maspo::testing::TempDir tmp("maspo-search");
+  Testbed tb = make_testbed();
+  Run run = optimize(tb, small(), tmp.path() / "run");
+  for (const auto& beam : run.st->rows("beams")) {
+    std::set<std::string> prompts;
+    for (const auto& n : beam.at("nodes")) prompts.insert(n.at("prompt").get<std::string>());
+    EXPECT_EQ(prompts.size(), beam.at("nodes").size()) << beam.dump();
+  }
+}
+
+TEST(MaspoSearch, ReferenceCompatModeRunsAndFindsTheGoodFeatureToo) {
+  maspo::testing::TempDir tmp("maspo-search");
+  Testbed tb = make_testbed();
+  opt::Settings s = small();
+  s.compat = opt::Compat::reference;
+  Run run = optimize(tb, s, tmp.path() / "run");
+  const std::string& p = run.result.prompts.at("predictor");
+  EXPECT_FALSE(has_feature(p, "VERBOSE")) << p;
+}
+
+TEST(MaspoSearch, BudgetStopThenResumeEndsExactlyLikeAnUninterruptedRun) {
+  maspo::testing::TempDir tmp("maspo-search");
+  Testbed tb = make_testbed();
+  const opt::Settings s = small();
+  Run whole = optimize(tb, s, tmp.path() / "whole");
+
+  const std::string cache = (tmp.path() / "cache.sqlite").string();
+  maspo::llm::Budget judge;
+  judge.calls = 300;
+  Run part = optimize(tb, s, tmp.path() / "part", cache, {{"judge", judge}});
+  ASSERT_TRUE(part.result.stopped_by_budget);
+  EXPECT_NE(part.st->status().find("stopped: budget"), std::string::npos) << part.st->status();
+  part.st.reset();
+  opt::Result resumed = resume(tb, s, tmp.path() / "part", cache);
+  EXPECT_FALSE(resumed.stopped_by_budget);
+  EXPECT_EQ(resumed.state, whole.result.state);
+  EXPECT_EQ(resumed.prompts, whole.result.prompts);
+}
+
+// kill -9 at random moments, resume each time: the result is the uninterrupted one and the
+// database is intact.
+TEST(MaspoSearch, KillNineAtRandomMomentsThenResumeGivesTheUninterruptedResult) {
+  maspo::testing::TempDir tmp("maspo-search");
+  Testbed tb = make_testbed();
+  const opt::Settings s = small();
+  Run whole = optimize(tb, s, tmp.path() / "whole");
+  const auto t0 = std::chrono::steady_clock::now();
+  Run timing = optimize(tb, s, tmp.path() / "timing");
+  const auto run_us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0).count();
+
+  std::mt19937_64 rng(2026);
+  const fs::path dir = tmp.path() / "killed";
+  const std::string cache = (tmp.path() / "kill-cache.sqlite").string();
+  int kills = 0;
+  for (int attempt = 0; attempt < 40 && kills < 20; ++attempt) {
+    pid_t pid = fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+      try {
+        if (!fs::exists(dir / "run.sqlite")) {
+          optimize(tb, s, dir, cache);
+        } else {
+          resume(tb, s, dir, cache);
+        }
+      } catch (...) {
+        _exit(3);
+      }
+      _exit(0);
+    }
+    const auto delay = std::chrono::microseconds(static_cast<long>(rng() % static_cast<std::uint64_t>(std::max<long>(1, run_us))));
+    std::this_thread::sleep_for(delay);
+    kill(pid, SIGKILL);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    if (WIFSIGNALED(status)) ++kills;
+    else ASSERT_EQ(WEXITSTATUS(status), 0) << "the child failed instead of being killed";
+    if (fs::exists(dir / "run.sqlite")) {
+      auto st = store::RunStore::open(dir);   // runs quick_check; throws on damage
+      if (st->status() == "finished") break;
+    }
+  }
+  EXPECT_GE(kills, 5) << "the run was too quick to be killed often; the test proves little";
+  opt::Result final = resume(tb, s, dir, cache);
+  EXPECT_EQ(final.state, whole.result.state);
+  EXPECT_EQ(final.prompts, whole.result.prompts);
+}
+
+}  // namespace
