@@ -1,7 +1,8 @@
 // The subcommands of `maspo`. Each lives in its own file (<name>_command.cpp), adds itself to the
 // CLI11 app, and returns the action main() runs when it is the one chosen.
 //
-// Exit codes: 0 success, 1 the run failed, 2 bad input (config, flags, files).
+// Exit codes: 0 success, 1 the run failed, 2 bad input (config, flags, files), 3 stopped at a
+// budget (resumable).
 #pragma once
 
 #include <functional>
@@ -26,6 +27,5 @@ Action add_serve_command(CLI::App& app, const GlobalOptions& global);  // serve_
 Action add_run_command(CLI::App& app, const GlobalOptions& global);    // run_command.cpp
 Action add_optimize_command(CLI::App& app, const GlobalOptions& global);  // optimize_command.cpp
 Action add_resume_command(CLI::App& app, const GlobalOptions& global);    // optimize_command.cpp
-Action add_run_command(CLI::App& app, const GlobalOptions& global);    // run_command.cpp
 
 }  // namespace maspo::cli

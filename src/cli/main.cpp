@@ -1,5 +1,5 @@
 // `maspo`: parses flags, runs the chosen subcommand, and turns every failure into a message on
-// stderr and an exit code (0 ok, 1 the run failed, 2 bad input). No exception leaves main().
+// stderr and an exit code (0 ok, 1 the run failed, 2 bad input, 3 stopped at a budget). No exception leaves main().
 #include <cstdio>
 #include <exception>
 #include <iostream>
@@ -43,6 +43,9 @@ int run(int argc, char** argv) {
   std::map<std::string, maspo::cli::Action> actions;
   actions["ask"] = maspo::cli::add_ask_command(app, global);
   actions["serve"] = maspo::cli::add_serve_command(app, global);
+  actions["run"] = maspo::cli::add_run_command(app, global);
+  actions["optimize"] = maspo::cli::add_optimize_command(app, global);
+  actions["resume"] = maspo::cli::add_resume_command(app, global);
 
   try {
     app.parse(argc, argv);

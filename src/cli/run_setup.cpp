@@ -1,0 +1,66 @@
+#include "cli/run_setup.hpp"
+
+#include <filesystem>
+#include <memory>
+
+#include <spdlog/spdlog.h>
+
+#include "maspo/sandbox.hpp"
+#include "maspo/util.hpp"
+
+namespace maspo::cli {
+
+data::Dataset load_data_flag(const std::string& spec, const std::string& on_bad_line, const std::string& flag) {
+  data::DataSpec parsed;
+  try {
+    parsed = data::parse_data_spec(spec);
+  } catch (const InputError& e) {
+    throw InputError(flag + ": " + e.what());
+  }
+  data::LoadOptions options;
+  options.format = parsed.format;
+  options.on_bad_line = on_bad_line == "skip" ? data::OnBadLine::skip : data::OnBadLine::fail;
+  return data::load_dataset(parsed.name, parsed.path, options);
+}
+
+mas::System load_system_flag(const std::string& path_or_spec, const std::string& context, data::TaskType task) {
+  bool is_file = std::filesystem::exists(path_or_spec);
+  if (!is_file && mas::is_builtin_spec(path_or_spec)) {
+    mas::ContextMode mode = context == "raw" ? mas::ContextMode::raw : mas::ContextMode::summary;
+    return mas::builtin_system(path_or_spec, task, mode);
+  }
+  if (!context.empty()) {
+    throw InputError("--context applies to built-in systems only; set `context:` in " + path_or_spec);
+  }
+  if (!is_file) {
+    throw InputError("system: no file '" + path_or_spec +
+                     "' and not a built-in (expected a YAML file or one of sequential[:N], hierarchical, debate, "
+                     "vote, llm_aggregate)");
+  }
+  return mas::load_system(path_or_spec, task);
+}
+
+eval::Grader make_grader(data::TaskType task, bool unsafe_no_sandbox) {
+  if (task != data::TaskType::code) return eval::Grader();
+  sandbox::Options options;
+  options.allow_unsandboxed = unsafe_no_sandbox;
+  try {
+    auto box = std::make_shared<const sandbox::Sandbox>(options);
+    if (!box->sandboxed()) {
+      spdlog::warn("code runs WITHOUT a sandbox (--unsafe-no-sandbox): {}", box->unavailable_reason());
+    }
+    return eval::Grader(box);
+  } catch (const sandbox::Unavailable& e) {
+    throw InputError(std::string("code grading needs the sandbox, which cannot run here: ") + e.what() +
+                     " (pass --unsafe-no-sandbox to run generated code without it, at your own risk)");
+  }
+}
+
+llm::CacheMode parse_cache_mode(const std::string& name) {
+  if (name == "replay") return llm::CacheMode::replay;
+  if (name == "off") return llm::CacheMode::off;
+  if (name == "read_write") return llm::CacheMode::read_write;
+  throw InputError("--cache: expected read_write, replay or off, got '" + name + "'");
+}
+
+}  // namespace maspo::cli

@@ -1,0 +1,28 @@
+// What `maspo run`, `maspo optimize` and `maspo resume` share when they turn flags into the
+// runtime's values: the dataset, the system, the grader (with its sandbox) and the cache mode.
+// Each throws maspo::InputError naming the flag and what was expected.
+#pragma once
+
+#include <string>
+
+#include "maspo/data.hpp"
+#include "maspo/eval.hpp"
+#include "maspo/llm.hpp"
+#include "maspo/mas.hpp"
+
+namespace maspo::cli {
+
+// `--data NAME[:FORMAT]=PATH`; on_bad_line "fail" | "skip". `flag` names the flag in errors.
+data::Dataset load_data_flag(const std::string& spec, const std::string& on_bad_line, const std::string& flag);
+
+// A YAML file, or a built-in spec with `context` ("raw" | "summary" | "" = summary). A file
+// that names no task takes `task` (the dataset's).
+mas::System load_system_flag(const std::string& path_or_spec, const std::string& context, data::TaskType task);
+
+// A grader; for code tasks it owns a sandbox. Where the box cannot be made, code grading is
+// refused with the reason unless `unsafe_no_sandbox`.
+eval::Grader make_grader(data::TaskType task, bool unsafe_no_sandbox);
+
+llm::CacheMode parse_cache_mode(const std::string& name);   // read_write | replay | off
+
+}  // namespace maspo::cli
