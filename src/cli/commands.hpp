@@ -22,6 +22,8 @@ struct GlobalOptions {
 
 using Action = std::function<int()>;
 
+constexpr int kExitStoppedByBudget = 3;   // a budget stopped the run cleanly; resumable
+
 Action add_ask_command(CLI::App& app, const GlobalOptions& global);    // ask_command.cpp
 Action add_serve_command(CLI::App& app, const GlobalOptions& global);  // serve_command.cpp
 Action add_run_command(CLI::App& app, const GlobalOptions& global);    // run_command.cpp

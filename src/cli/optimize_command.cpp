@@ -31,14 +31,6 @@ struct OptimizeFlags {
   bool local_only = false, no_refresh = false;
 };
 
-std::string read_file(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) throw InputError(path + ": cannot read the file");
-  std::ostringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
-
 opt::Weights parse_weights(const std::string& text) {
   opt::Weights w;
   char c1 = 0, c2 = 0;
@@ -73,11 +65,10 @@ int run_optimize(OptimizeFlags& f, const GlobalOptions& global) {
   Config config = load_config(global.config_path);
   OptimizeInputs& in = f.in;
   in.config_path = global.config_path;
-  if (!mas::is_builtin_spec(in.system) || std::filesystem::exists(in.system)) {
-    if (std::filesystem::exists(in.system)) in.system_text = read_file(in.system);
-  }
+  // A system file is stored by content, so a resume runs the same system even if the file changed.
+  if (std::filesystem::is_regular_file(in.system)) in.system_text = maspo::read_file(in.system);
   if (!in.prompts_path.empty()) {
-    std::string text = read_file(in.prompts_path);
+    std::string text = maspo::read_file(in.prompts_path);
     try {
       in.seed_prompts = nlohmann::json::parse(text);
     } catch (const nlohmann::json::exception& e) {
@@ -88,10 +79,6 @@ int run_optimize(OptimizeFlags& f, const GlobalOptions& global) {
   in.final_eval = !f.no_final_eval;
   std::map<std::string, llm::Budget> budgets = config.llm.budgets;
   for (const auto& b : f.budgets) parse_budget_flag(b, budgets);
-  if (!f.dry_run && std::filesystem::exists(std::filesystem::path(f.out) / "run.sqlite")) {
-    throw InputError("--out " + f.out + ": already holds a run; `maspo resume " + f.out +
-                     "` continues it, or choose another directory");
-  }
   return run_optimize_session(f.out, in, budgets, global, f.dry_run, /*fresh=*/true);
 }
 

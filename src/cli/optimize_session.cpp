@@ -94,19 +94,6 @@ void parse_budget_flag(const std::string& text, std::map<std::string, llm::Budge
 
 namespace {
 
-// Writes `text` to `path` through a temporary file and a rename, so a kill never leaves half a file.
-void write_file_atomically(const fs::path& path, const std::string& text) {
-  fs::path tmp = path;
-  tmp += ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out << text;
-    out.flush();
-    if (!out) throw std::runtime_error("cannot write " + tmp.string());
-  }
-  fs::rename(tmp, path);
-}
-
 mas::System system_of(const OptimizeInputs& in, data::TaskType task) {
   if (!in.system_text.empty()) return mas::parse_system(in.system_text, in.system, task);
   return load_system_flag(in.system, in.context, task);
@@ -241,7 +228,7 @@ int run_optimize_session(const std::string& run_dir, const OptimizeInputs& in,
               << " --budget ...` continues it\n";
     return kExitStoppedByBudget;
   }
-  write_file_atomically(fs::path(run_dir) / "best_prompts.json", json(result.prompts).dump(2) + "\n");
+  write_file_atomic(fs::path(run_dir) / "best_prompts.json", json(result.prompts).dump(2) + "\n");
   std::cout << "best prompts: " << (fs::path(run_dir) / "best_prompts.json").string() << "\n";
 
   if (in.final_eval) {

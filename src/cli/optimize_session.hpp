@@ -35,8 +35,6 @@ OptimizeInputs optimize_inputs_from_json(const nlohmann::json& j);   // throws I
 // "ROLE:KIND=N" (KIND calls | tokens | dollars) into `budgets`. Throws InputError.
 void parse_budget_flag(const std::string& text, std::map<std::string, llm::Budget>& budgets);
 
-constexpr int kExitStoppedByBudget = 3;
-
 // Runs (fresh: no checkpoint yet) or resumes the run in `run_dir`, then the final evaluation.
 int run_optimize_session(const std::string& run_dir, const OptimizeInputs& in,
                          const std::map<std::string, llm::Budget>& budgets, const GlobalOptions& global,

@@ -52,6 +52,28 @@ void create_empty_file(const fs::path& run_dir, const fs::path& file) {
   remove_side_files(file);
 }
 
+// A create() killed before its first COMMIT leaves run.sqlite with no tables (an empty file, or
+// only the header WAL mode writes; uncommitted WAL frames are ignored by SQLite). Such a file holds
+// nothing to keep, and starting over must not be refused as "already holds a run".
+bool unstarted_database(const fs::path& file) {
+  std::error_code ec;
+  auto size = fs::file_size(file, ec);
+  if (ec) return false;
+  if (size == 0) return true;
+  sqlite3* db = nullptr;
+  bool empty = false;
+  if (sqlite3_open_v2(file.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
+    sqlite3_stmt* st = nullptr;
+    if (sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_master", -1, &st, nullptr) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW) {
+      empty = sqlite3_column_int64(st, 0) == 0;
+    }
+    sqlite3_finalize(st);
+  }
+  sqlite3_close(db);
+  return empty;
+}
+
 void put_meta(StoreState& s, const std::string& key, const std::string& value) {
   ResetOnExit reset(s.upsert_meta);
   sqlite3_bind_text(s.upsert_meta, 1, key.data(), static_cast<int>(key.size()), SQLITE_STATIC);
@@ -100,7 +122,8 @@ void check_run(StoreState& s) {
   auto tables = s.db.column("SELECT name FROM sqlite_master WHERE type = 'table'");
   auto has = [&](std::string_view name) { return std::find(tables.begin(), tables.end(), name) != tables.end(); };
   if (tables.empty()) {
-    refuse(file, "the database is empty: the run that created it stopped before it started; remove RUN_DIR and start again");
+    refuse(file, "the database is empty: the run that created it stopped before it started; start it again with "
+                 "`maspo optimize ... --out` on the same directory");
   }
   if (!has("meta")) refuse(file, "this SQLite database is not a maspo run (it has no `meta` table); is RUN_DIR right?");
   auto version_text = s.db.column("SELECT value FROM meta WHERE key = 'schema_version'");
@@ -152,7 +175,11 @@ RunStore::~RunStore() = default;
 std::unique_ptr<RunStore> RunStore::create(const fs::path& run_dir, const json& config) {
   const fs::path file = run_dir / kDatabaseName;
   std::error_code ec;
-  if (fs::exists(fs::symlink_status(file, ec))) refuse_existing(run_dir);
+  if (fs::exists(fs::symlink_status(file, ec))) {
+    if (fs::is_symlink(fs::symlink_status(file, ec)) || !unstarted_database(file)) refuse_existing(run_dir);
+    fs::remove(file, ec);
+    remove_side_files(file);
+  }
   create_empty_file(run_dir, file);
 
   std::unique_ptr<RunStore> store(new RunStore());
