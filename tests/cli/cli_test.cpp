@@ -23,7 +23,6 @@
 #include <nlohmann/json.hpp>
 
 #include "maspo/version.hpp"
-#include "support/cli_process.hpp"
 #include "support/subprocess.hpp"
 
 namespace {
@@ -36,7 +35,15 @@ namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
 
-using maspo::testing::Result;
+struct Result {
+  int code = -1;
+  std::string out;
+  std::string err;
+};
+
+std::ostream& operator<<(std::ostream& os, const Result& r) {
+  return os << "exit " << r.code << "\n--- stdout ---\n" << r.out << "\n--- stderr ---\n" << r.err;
+}
 
 bool contains(const std::string& haystack, const std::string& needle) {
   return haystack.find(needle) != std::string::npos;
@@ -86,7 +93,24 @@ class CliTest : public ::testing::Test {
 
   // Every run gets its own cache dir and no inherited $MASPO_CONFIG unless a test sets them.
   Result maspo(const std::vector<std::string>& args, EnvChanges env = {}) {
-    return maspo::testing::run_maspo(dir_, args, std::move(env));
+    env.try_emplace("MASPO_CONFIG", std::nullopt);
+    env.try_emplace("MASPO_CACHE_DIR", (dir_ / "cache").string());
+    auto out = dir_ / "stdout.txt";
+    auto err = dir_ / "stderr.txt";
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    posix_spawn_file_actions_addopen(&actions, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    std::vector<std::string> argv = {MASPO_BIN};
+    argv.insert(argv.end(), args.begin(), args.end());
+    pid_t pid = spawn(argv, env, &actions);
+    posix_spawn_file_actions_destroy(&actions);
+    Result r;
+    if (pid < 0) return r;
+    r.code = wait_exit(pid, std::chrono::seconds(20));
+    r.out = slurp(out);
+    r.err = slurp(err);
+    return r;
   }
 
   // A scripted config: agents and judge answer from rules files, the optimizer is left out.
@@ -292,7 +316,16 @@ TEST_F(CliTest, UnsetApiKeyVariableIsAConfigErrorExitTwo) {
 #ifdef FAKE_SERVER_BIN
 
 // The standalone fake OpenAI server as a child process; stopped with SIGTERM when done.
-using FakeServer = maspo::testing::FakeServerProcess;
+class FakeServer {
+ public:
+  explicit FakeServer(std::vector<std::string> flags) {
+    int fds[2];
+    if (pipe(fds) != 0) return;
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, fds[1], 1);
+    posix_spawn_file_actions_addclose(&actions, fds[0]);
+    std::vector<std::string> argv = {FAKE_SERVER_BIN};
     argv.insert(argv.end(), flags.begin(), flags.end());
     pid_ = spawn(argv, {}, &actions);
     posix_spawn_file_actions_destroy(&actions);

@@ -77,7 +77,7 @@ std::vector<nlohmann::json> read_items(const fs::path& dir) {
 }
 
 TEST(Evaluate, GradesEveryItemAndSummaryAddsUp) {
-  testing::TempDir tmp("maspo-harness");
+  maspo::testing::TempDir tmp("maspo-harness");
   Env env;
   llm::Client client(env.options());
   harness::RunOptions o;
@@ -121,7 +121,7 @@ TEST(Evaluate, GradesEveryItemAndSummaryAddsUp) {
 }
 
 TEST(Evaluate, BudgetStopThenResumeRunsOnlyTheUnfinishedItems) {
-  testing::TempDir tmp("maspo-harness");
+  maspo::testing::TempDir tmp("maspo-harness");
   Env env;
   harness::RunOptions o;
   o.out_dir = tmp.path() / "out";
@@ -147,7 +147,7 @@ TEST(Evaluate, BudgetStopThenResumeRunsOnlyTheUnfinishedItems) {
 }
 
 TEST(Evaluate, TornLastLineIsDroppedAndThatItemRedone) {
-  testing::TempDir tmp("maspo-harness");
+  maspo::testing::TempDir tmp("maspo-harness");
   Env env;
   harness::RunOptions o;
   o.out_dir = tmp.path() / "out";
@@ -175,7 +175,7 @@ TEST(Evaluate, TornLastLineIsDroppedAndThatItemRedone) {
 }
 
 TEST(Evaluate, ResumeWithDifferentPromptsIsRefused) {
-  testing::TempDir tmp("maspo-harness");
+  maspo::testing::TempDir tmp("maspo-harness");
   Env env;
   harness::RunOptions o;
   o.out_dir = tmp.path() / "out";
@@ -190,7 +190,7 @@ TEST(Evaluate, ResumeWithDifferentPromptsIsRefused) {
 }
 
 TEST(Evaluate, AFailingModelCallFailsItsItemNotTheRun) {
-  testing::TempDir tmp("maspo-harness");
+  maspo::testing::TempDir tmp("maspo-harness");
   Env env;
   data::Dataset d = make_dataset(5);
   d.examples[1].question += " FAIL";
@@ -216,7 +216,7 @@ TEST(Evaluate, AFailingModelCallFailsItsItemNotTheRun) {
 }
 
 TEST(Evaluate, LimitPicksTheSameSeededSubsetEveryTime) {
-  testing::TempDir tmp("maspo-harness");
+  maspo::testing::TempDir tmp("maspo-harness");
   Env env;
   auto ids_of = [&](const fs::path& dir, std::uint64_t seed) {
     harness::RunOptions o;

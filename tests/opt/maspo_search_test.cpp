@@ -27,14 +27,14 @@ namespace opt = maspo::opt;
 namespace store = maspo::store;
 namespace fs = std::filesystem;
 
-struct Run {
+struct SearchRun {
   opt::Result result;
   std::unique_ptr<store::RunStore> st;
 };
 
-Run optimize(const Testbed& tb, const opt::Settings& s, const fs::path& dir, const std::string& cache = "",
+SearchRun optimize(const Testbed& tb, const opt::Settings& s, const fs::path& dir, const std::string& cache = "",
              std::map<std::string, maspo::llm::Budget> budgets = {}) {
-  Run run;
+  SearchRun run;
   run.st = store::RunStore::create(dir, {{"test", true}});
   auto options = tb.client_options(cache);
   options.budgets = std::move(budgets);
@@ -63,7 +63,7 @@ opt::Settings small() {
 TEST(MaspoSearch, JointEvaluationAvoidsTheMisleadingFeatureAndFindsTheGoodOne) {
   maspo::testing::TempDir tmp("maspo-search");
   Testbed tb = make_testbed();
-  Run run = optimize(tb, small(), tmp.path() / "run");
+  SearchRun run = optimize(tb, small(), tmp.path() / "run");
   ASSERT_FALSE(run.result.stopped_by_budget);
   const std::string& p = run.result.prompts.at("predictor");
   EXPECT_TRUE(has_feature(p, "CHECK")) << p;
@@ -76,7 +76,7 @@ TEST(MaspoSearch, LocalOnlyAblationFallsForTheMisleadingFeature) {
   Testbed tb = make_testbed();
   opt::Settings s = small();
   s.joint = false;
-  Run run = optimize(tb, s, tmp.path() / "run");
+  SearchRun run = optimize(tb, s, tmp.path() / "run");
   const std::string& p = run.result.prompts.at("predictor");
   EXPECT_TRUE(has_feature(p, "VERBOSE")) << "the local judge prefers VERBOSE: " << p;
 }
@@ -84,13 +84,13 @@ TEST(MaspoSearch, LocalOnlyAblationFallsForTheMisleadingFeature) {
 TEST(MaspoSearch, SameSeedSameRunDifferentSeedDifferentBatches) {
   maspo::testing::TempDir tmp("maspo-search");
   Testbed tb = make_testbed();
-  Run a = optimize(tb, small(), tmp.path() / "a");
-  Run b = optimize(tb, small(), tmp.path() / "b");
+  SearchRun a = optimize(tb, small(), tmp.path() / "a");
+  SearchRun b = optimize(tb, small(), tmp.path() / "b");
   EXPECT_EQ(a.result.state, b.result.state);
   EXPECT_EQ(a.st->rows("judgements"), b.st->rows("judgements"));
   opt::Settings other = small();
   other.seed = 12;
-  Run c = optimize(tb, other, tmp.path() / "c");
+  SearchRun c = optimize(tb, other, tmp.path() / "c");
   EXPECT_NE(a.st->rows("judgements"), c.st->rows("judgements"));
 }
 
@@ -98,7 +98,7 @@ TEST(MaspoSearch, AgentsAreVisitedInTopologicalOrderRoundAfterRound) {
   maspo::testing::TempDir tmp("maspo-search");
   Testbed tb = make_testbed();
   opt::Settings s = small();
-  Run run = optimize(tb, s, tmp.path() / "run");
+  SearchRun run = optimize(tb, s, tmp.path() / "run");
   std::vector<std::string> visits;
   for (const auto& beam : run.st->rows("beams")) {
     if (beam.at("layer").get<int>() < 0) continue;   // refresh beams
@@ -121,7 +121,7 @@ TEST(MaspoSearch, RefreshRunsAtEveryLaterVisitAndRecordsAgreement) {
   Testbed tb = make_testbed();
   opt::Settings s = small();
   s.rounds = 3;
-  Run run = optimize(tb, s, tmp.path() / "run");
+  SearchRun run = optimize(tb, s, tmp.path() / "run");
   int refreshes = 0;
   for (const auto& m : run.st->rows("metrics")) {
     if (m.at("name") == "refresh_top1_agreement") {
@@ -132,14 +132,14 @@ TEST(MaspoSearch, RefreshRunsAtEveryLaterVisitAndRecordsAgreement) {
   }
   EXPECT_EQ(refreshes, 2 * (s.rounds - 1)) << "two agents, refreshed at rounds 2 and 3";
   s.refresh = false;
-  Run none = optimize(tb, s, tmp.path() / "none");
+  SearchRun none = optimize(tb, s, tmp.path() / "none");
   for (const auto& m : none.st->rows("metrics")) EXPECT_NE(m.at("name"), "refresh_top1_agreement");
 }
 
 TEST(MaspoSearch, MisalignmentIsDetectedRecordedAndInjectedIntoTheSuccessor) {
   maspo::testing::TempDir tmp("maspo-search");
   Testbed tb = make_testbed();
-  Run run = optimize(tb, small(), tmp.path() / "run");
+  SearchRun run = optimize(tb, small(), tmp.path() / "run");
   bool positive_rate = false;
   for (const auto& m : run.st->rows("metrics")) {
     if (m.at("name") == "misalignment_rate" && m.at("value").get<double>() > 0) positive_rate = true;
@@ -161,7 +161,7 @@ TEST(MaspoSearch, MisalignmentIsDetectedRecordedAndInjectedIntoTheSuccessor) {
 TEST(MaspoSearch, BeamNeverHoldsDuplicatePromptsInPaperMode) {
   maspo::testing::TempDir tmp("maspo-search");
   Testbed tb = make_testbed();
-  Run run = optimize(tb, small(), tmp.path() / "run");
+  SearchRun run = optimize(tb, small(), tmp.path() / "run");
   for (const auto& beam : run.st->rows("beams")) {
     std::set<std::string> prompts;
     for (const auto& n : beam.at("nodes")) prompts.insert(n.at("prompt").get<std::string>());
@@ -174,7 +174,7 @@ TEST(MaspoSearch, ReferenceCompatModeRunsAndFindsTheGoodFeatureToo) {
   Testbed tb = make_testbed();
   opt::Settings s = small();
   s.compat = opt::Compat::reference;
-  Run run = optimize(tb, s, tmp.path() / "run");
+  SearchRun run = optimize(tb, s, tmp.path() / "run");
   const std::string& p = run.result.prompts.at("predictor");
   EXPECT_FALSE(has_feature(p, "VERBOSE")) << p;
 }
@@ -183,12 +183,12 @@ TEST(MaspoSearch, BudgetStopThenResumeEndsExactlyLikeAnUninterruptedRun) {
   maspo::testing::TempDir tmp("maspo-search");
   Testbed tb = make_testbed();
   const opt::Settings s = small();
-  Run whole = optimize(tb, s, tmp.path() / "whole");
+  SearchRun whole = optimize(tb, s, tmp.path() / "whole");
 
   const std::string cache = (tmp.path() / "cache.sqlite").string();
   maspo::llm::Budget judge;
   judge.calls = 300;
-  Run part = optimize(tb, s, tmp.path() / "part", cache, {{"judge", judge}});
+  SearchRun part = optimize(tb, s, tmp.path() / "part", cache, {{"judge", judge}});
   ASSERT_TRUE(part.result.stopped_by_budget);
   EXPECT_NE(part.st->status().find("stopped: budget"), std::string::npos) << part.st->status();
   part.st.reset();
@@ -204,9 +204,9 @@ TEST(MaspoSearch, KillNineAtRandomMomentsThenResumeGivesTheUninterruptedResult) 
   maspo::testing::TempDir tmp("maspo-search");
   Testbed tb = make_testbed();
   const opt::Settings s = small();
-  Run whole = optimize(tb, s, tmp.path() / "whole");
+  SearchRun whole = optimize(tb, s, tmp.path() / "whole");
   const auto t0 = std::chrono::steady_clock::now();
-  Run timing = optimize(tb, s, tmp.path() / "timing");
+  SearchRun timing = optimize(tb, s, tmp.path() / "timing");
   const auto run_us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0).count();
 
   std::mt19937_64 rng(2026);

@@ -4,6 +4,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -52,7 +53,8 @@ inline Result run_maspo(const std::filesystem::path& dir, const std::vector<std:
 }
 
 #ifdef FAKE_SERVER_BIN
-// The standalone fake server (tests/support/fake_openai_server_main.cpp) as a child process.
+// The standalone fake server (tests/support/fake_openai_server_main.cpp) as a child process; it
+// prints "PORT <n>" on stdout once it listens on 127.0.0.1.
 class FakeServerProcess {
  public:
   explicit FakeServerProcess(std::vector<std::string> flags) {
@@ -63,6 +65,41 @@ class FakeServerProcess {
     posix_spawn_file_actions_adddup2(&actions, fds[1], 1);
     posix_spawn_file_actions_addclose(&actions, fds[0]);
     std::vector<std::string> argv = {FAKE_SERVER_BIN};
+    argv.insert(argv.end(), flags.begin(), flags.end());
+    pid_ = spawn(argv, {}, &actions);
+    posix_spawn_file_actions_destroy(&actions);
+    close(fds[1]);
+    port_ = read_port(fds[0]);
+    close(fds[0]);
+  }
+  ~FakeServerProcess() {
+    if (pid_ <= 0) return;
+    kill(pid_, SIGTERM);
+    wait_exit(pid_, std::chrono::seconds(5));
+  }
+  FakeServerProcess(const FakeServerProcess&) = delete;
+  FakeServerProcess& operator=(const FakeServerProcess&) = delete;
+  int port() const { return port_; }
+
+ private:
+  // Reads "PORT <n>\n" within 10 s; 0 if it never comes.
+  static int read_port(int fd) {
+    std::string text;
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (text.find('\n') == std::string::npos && std::chrono::steady_clock::now() < deadline && text.size() < 256) {
+      pollfd p{fd, POLLIN, 0};
+      if (poll(&p, 1, 100) <= 0) continue;
+      char buf[64];
+      ssize_t n = read(fd, buf, sizeof buf);
+      if (n <= 0) break;
+      text.append(buf, static_cast<size_t>(n));
+    }
+    if (text.rfind("PORT ", 0) != 0) return 0;
+    return std::atoi(text.c_str() + 5);
+  }
+  pid_t pid_ = -1;
+  int port_ = 0;
+};
 #endif
 
 }  // namespace maspo::testing
