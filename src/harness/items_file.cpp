@@ -57,7 +57,10 @@ std::map<std::string, nlohmann::json> read_items(const std::filesystem::path& pa
                              "not an item record (expected one JSON object with a string \"id\" per line); "
                              "the file was edited or is not a maspo run's items.jsonl"));
     }
-    items[item["id"].get<std::string>()] = std::move(item);
+    // The id first: json's operator= takes its argument by value, so in `items[id-of-item] =
+    // std::move(item)` the move would happen before the id is read.
+    std::string id = item["id"].get<std::string>();
+    items[id] = std::move(item);
   }
   return items;
 }

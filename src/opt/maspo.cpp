@@ -216,6 +216,16 @@ struct Maspo::Impl {
 
   void record_misalignment(const SearchState& st, const std::string& agent,
                            const std::vector<detail::CandidateScore>& scores, const detail::Batch& batch) {
+    // How many of this layer's questions came from the predecessors' misalignment buffers (every
+    // agent, the sink included: it is where a predictor's misleading cases show their cost).
+    store::MetricRecord inj;
+    inj.name = "injected_questions";
+    inj.agent = agent;
+    inj.round = st.round;
+    inj.layer = st.layer;
+    inj.value = static_cast<double>(std::count(batch.injected.begin(), batch.injected.end(), true));
+    inj.detail = {{"batch", batch.items.size()}};
+    store.record(inj);
     if (system->sink() == agent || scores.empty()) return;
     int mis = 0, considered = 0, mis_r = 0, considered_r = 0;
     for (const auto& sc : scores) {

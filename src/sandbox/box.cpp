@@ -129,7 +129,7 @@ std::vector<std::string> box_argv(const Options& options) {
   // nothing), and no pipe to feed while we also read the program's output.
   argv.insert(argv.end(), {"--file", "3", kProgramPath, "--remount-ro", "/dev", "--remount-ro",
                            "/", "--chdir", kWorkDir});
-  if (false) {
+  if (options.limits.processes > 0) {
     argv.insert(argv.end(), {python, "-I", "-S", "-c", kLauncher,
                              std::to_string(options.limits.processes), python, kProgramPath});
   } else {
@@ -166,6 +166,7 @@ Result run_in_box(const Options& options, std::string_view program) {
   spec.program_fd = memfd.get();
   spec.drop_root = true;
   spec.limits = child_limits(options.limits);
+  spec.limits.processes = 0;  // set inside the box, see kLauncher
   spec.wall_s = options.limits.wall_s;
   spec.output_bytes = options.limits.output_bytes;
 

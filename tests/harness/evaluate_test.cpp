@@ -117,7 +117,7 @@ TEST(Evaluate, GradesEveryItemAndSummaryAddsUp) {
   EXPECT_EQ(ids.size(), 9u);
   auto summary = nlohmann::json::parse(maspo::read_file(o.out_dir / "summary.json"));
   EXPECT_EQ(summary.at("correct"), 6);
-  EXPECT_EQ(summary.at("total"), 9);
+  EXPECT_EQ(summary.at("scored"), 9);
 }
 
 TEST(Evaluate, BudgetStopThenResumeRunsOnlyTheUnfinishedItems) {

@@ -151,8 +151,12 @@ TEST(MaspoSearch, MisalignmentIsDetectedRecordedAndInjectedIntoTheSuccessor) {
   EXPECT_LE(static_cast<int>(buffer.size()), small().k_mis);
   int injected_into_reflector = 0;
   for (const auto& m : run.st->rows("metrics")) {
-    if (m.at("name") == "misalignment_rate" && m.at("agent") == "reflector") {
-      injected_into_reflector += m.at("detail").at("injected").get<int>();
+    if (m.at("name") == "injected_questions" && m.at("agent") == "reflector") {
+      injected_into_reflector += static_cast<int>(m.at("value").get<double>());
+    }
+    // A root has no predecessors, so nothing is ever injected into its batches.
+    if (m.at("name") == "injected_questions" && m.at("agent") == "predictor") {
+      EXPECT_EQ(m.at("value"), 0.0);
     }
   }
   EXPECT_GT(injected_into_reflector, 0);

@@ -64,7 +64,9 @@ TEST(JudgeRequest, EveryKindAndTask) {
         EXPECT_FALSE(has(t, "<choose>"));
         EXPECT_TRUE(has(t, "one letter only, A or B"));
       }
-      if (kind == Comparison::intermediate) EXPECT_TRUE(has(t, "correct final answer"));
+      if (kind == Comparison::intermediate) {
+        EXPECT_TRUE(has(t, "correct final answer"));
+      }
       if (kind == Comparison::final) {
         EXPECT_TRUE(has(t, "more likely to be correct"));
         EXPECT_TRUE(has(t, "Length, style and formatting earn nothing"));
@@ -183,7 +185,7 @@ TEST(ProposalRequest, TaskVariants) {
   EXPECT_TRUE(has(reasoning, "DO list"));
   EXPECT_TRUE(has(reasoning, "DON'T list"));
   EXPECT_TRUE(has(reasoning, "truncation"));
-  EXPECT_FALSE(has(reasoning, "step by step"));  // no step-by-step demand for reasoning tasks
+  EXPECT_FALSE(has(reasoning, "must reason step by step"));  // no step-by-step demand for reasoning tasks
   EXPECT_TRUE(has(reasoning, "scientific reasoning"));
 
   for (TaskType task : {TaskType::math, TaskType::choice, TaskType::exact}) {

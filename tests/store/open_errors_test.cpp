@@ -77,7 +77,7 @@ TEST(RunStoreOpen, SqliteButNotARunOrEmptyOrNewer) {
 
   fs::remove(tmp.db());
   { std::ofstream(tmp.db()).flush(); }  // zero bytes: what a create() killed before its first commit leaves
-  expect_input_error([&] { RunStore::open(tmp.run()); }, {"empty", "remove RUN_DIR"});
+  expect_input_error([&] { RunStore::open(tmp.run()); }, {"empty", "start it again"});
 
   fs::remove_all(tmp.run());
   make_run(tmp.run(), 1, 1);
