@@ -79,6 +79,18 @@ int run_optimize(OptimizeFlags& f, const GlobalOptions& global) {
   in.final_eval = !f.no_final_eval;
   std::map<std::string, llm::Budget> budgets = config.llm.budgets;
   for (const auto& b : f.budgets) parse_budget_flag(b, budgets);
+  if (!f.dry_run && std::filesystem::exists(std::filesystem::path(f.out) / "run.sqlite")) {
+    bool started = false;
+    try {
+      started = store::RunStore::open(f.out) != nullptr;
+    } catch (const InputError&) {
+      // damaged or never started: RunStore::create decides, with its own message
+    }
+    if (started) {
+      throw InputError("--out " + f.out + ": already holds a run; `maspo resume " + f.out +
+                       "` continues it, or choose another directory");
+    }
+  }
   return run_optimize_session(f.out, in, budgets, global, f.dry_run, /*fresh=*/true);
 }
 

@@ -214,7 +214,7 @@ int run_optimize_session(const std::string& run_dir, const OptimizeInputs& in,
   if (!state.done) {
     result = maspo.run(state, [&](const opt::ProgressEvent& e) {
       line.update(int(e.steps_done), int(e.steps_total),
-                  fmt::format("round {}/{} {} layer {}/{}  best {:.3f}  misaligned {:.0f}%  {}", e.round + 1,
+                  fmt::format("round {}/{} {} layer {}/{}  best {:.3f}  misaligned {:.0f}%  {}", e.round,
                               e.rounds, e.agent, e.layer, e.layers, e.best_reward, 100.0 * e.misalignment_rate,
                               usage_text(client.usage())),
                   e.steps_done == e.steps_total);
@@ -260,7 +260,15 @@ int run_optimize_session(const std::string& run_dir, const OptimizeInputs& in,
       return kExitStoppedByBudget;
     }
   }
-  store->record_usage(client.usage());
+  // Usage of the optimization steps is recorded with each step; this is the whole session's,
+  // final evaluation included.
+  json usage = json::array();
+  for (const auto& u : client.usage()) {
+    usage.push_back({{"role", u.role}, {"model", u.model}, {"calls", u.calls}, {"cached_calls", u.cached_calls},
+                     {"prompt_tokens", u.usage.prompt_tokens}, {"completion_tokens", u.usage.completion_tokens},
+                     {"dollars", u.dollars}});
+  }
+  store->put_result("last_session_usage", usage);
   store->set_status("finished");
   std::cout << "usage: " << usage_text(client.usage()) << "\n";
   return 0;
