@@ -190,6 +190,7 @@ json to_json(const Settings& s) {
       {"judge_order", std::string(to_string(s.judge_order))},
       {"unparsable_is_loss", s.unparsable_is_loss},
       {"compat", std::string(to_string(s.compat))},
+      {"centered_scores", s.centered_scores},
       {"optimizer_temperature", s.optimizer_temperature},
       {"optimizer_max_tokens", s.optimizer_max_tokens},
       {"judge_max_tokens", s.judge_max_tokens},
@@ -223,6 +224,7 @@ Settings settings_from_json(const json& j) {
     else if (key == "judge_order") s.judge_order = get_enum(v, key, kJudgeOrders);
     else if (key == "unparsable_is_loss") s.unparsable_is_loss = get_bool(v, key);
     else if (key == "compat") s.compat = get_enum(v, key, kCompats);
+    else if (key == "centered_scores") s.centered_scores = get_bool(v, key);
     else if (key == "optimizer_temperature") {
       s.optimizer_temperature = get_double(v, key, 0.0, 2.0, "a number from 0 to 2");
     } else if (key == "optimizer_max_tokens") s.optimizer_max_tokens = get_int(v, key, 1);

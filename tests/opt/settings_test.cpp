@@ -64,6 +64,7 @@ TEST(Settings, RoundTripEverythingChanged) {
   s.judge_order = JudgeOrder::both;
   s.unparsable_is_loss = false;
   s.compat = Compat::reference;
+  s.centered_scores = false;
   s.optimizer_temperature = 1.3;
   s.optimizer_max_tokens = 100;
   s.judge_max_tokens = 8;
@@ -78,6 +79,7 @@ TEST(Settings, RoundTripEverythingChanged) {
   EXPECT_EQ(back.sampling, Sampling::success);
   EXPECT_EQ(back.judge_order, JudgeOrder::both);
   EXPECT_EQ(back.compat, Compat::reference);
+  EXPECT_FALSE(back.centered_scores);   // a resumed run must keep the literal Eq. 7 reading if chosen
 }
 
 TEST(Settings, PartialKeepsDefaults) {
