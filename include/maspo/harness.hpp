@@ -35,7 +35,9 @@ struct ItemResult {
   std::string extracted;
   std::string gold;
   bool correct = false;
-  std::string status;      // grader status, or "error" when the system failed on this item
+  std::string status;      // grader status ("correct" | "wrong" | "no_answer" | code: "pass" | "fail" |
+                           // "code_error" | "timeout"), or "error" when the system failed on this
+                           // item (a failed model call): only those are run again on resume
   std::string error;       // agent error or grading detail
   llm::Usage usage;
   double latency_s = 0.0;

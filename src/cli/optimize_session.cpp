@@ -175,6 +175,8 @@ int run_optimize_session(const std::string& run_dir, const OptimizeInputs& in,
     throw InputError(fmt::format("--pool: task '{}' differs from --data's '{}'", data::to_string(pool_data->task),
                                  data::to_string(test.task)));
   }
+  report_skipped_lines(test);
+  if (pool_data) report_skipped_lines(*pool_data);
   auto system = std::make_shared<const mas::System>(system_of(in, test.task));
   mas::PromptMap seed_prompts = system->seed_prompts();
   if (!in.seed_prompts.empty()) seed_prompts = mas::parse_prompt_map(in.seed_prompts.dump(), in.prompts_path, *system);

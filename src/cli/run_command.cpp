@@ -66,9 +66,7 @@ int run_run(const RunCommandOptions& o, const GlobalOptions& global) {
   if (s.resumed > 0) std::cout << fmt::format(", {} resumed", s.resumed);
   std::cout << fmt::format("\ntokens: {} prompt + {} completion; wall {:.1f}s; results in {}\n", s.prompt_tokens,
                            s.completion_tokens, s.wall_s, o.out);
-  for (const auto& skipped : s.skipped_lines) {
-    std::cerr << fmt::format("maspo: skipped {}:{}: {}\n", dataset.path.string(), skipped.line, skipped.message);
-  }
+  report_skipped_lines(dataset);
   if (s.stopped_by_budget) {
     std::cerr << "maspo: stopped at a budget; run the same command again (with a larger budget) to finish\n";
     return kExitStoppedByBudget;

@@ -1,6 +1,7 @@
 #include "cli/run_setup.hpp"
 
 #include <filesystem>
+#include <iostream>
 #include <memory>
 
 #include <spdlog/spdlog.h>
@@ -15,7 +16,11 @@ data::Dataset load_data_flag(const std::string& spec, const std::string& on_bad_
   try {
     parsed = data::parse_data_spec(spec);
   } catch (const InputError& e) {
-    throw InputError(flag + ": " + e.what());
+    // parse_data_spec names the flag as --data; say which flag it really was.
+    std::string message = e.what();
+    if (message.rfind("--data", 0) == 0) message.replace(0, 6, flag);
+    else message = flag + ": " + message;
+    throw InputError(message);
   }
   data::LoadOptions options;
   options.format = parsed.format;
@@ -53,6 +58,12 @@ eval::Grader make_grader(data::TaskType task, bool unsafe_no_sandbox) {
   } catch (const sandbox::Unavailable& e) {
     throw InputError(std::string("code grading needs the sandbox, which cannot run here: ") + e.what() +
                      " (pass --unsafe-no-sandbox to run generated code without it, at your own risk)");
+  }
+}
+
+void report_skipped_lines(const data::Dataset& dataset) {
+  for (const auto& skipped : dataset.skipped) {
+    std::cerr << "maspo: skipped " << dataset.path.string() << ":" << skipped.line << ": " << skipped.message << "\n";
   }
 }
 

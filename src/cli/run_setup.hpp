@@ -23,6 +23,9 @@ mas::System load_system_flag(const std::string& path_or_spec, const std::string&
 // refused with the reason unless `unsafe_no_sandbox`.
 eval::Grader make_grader(data::TaskType task, bool unsafe_no_sandbox);
 
+// One line on stderr per dataset line skipped by --on-bad-line skip (never dropped silently).
+void report_skipped_lines(const data::Dataset& dataset);
+
 llm::CacheMode parse_cache_mode(const std::string& name);   // read_write | replay | off
 
 }  // namespace maspo::cli

@@ -47,7 +47,9 @@ ItemResult make_item(const data::Example& example, const mas::Trace& trace, cons
     eval::Grade g = grader.grade(example, trace.final_output);
     item.correct = g.correct;
     item.extracted = g.extracted;
-    item.status = g.status;
+    // "error" is kept for items the system failed on (rerun on resume); generated code that
+    // raised is an answer, and a wrong one.
+    item.status = g.status == "error" ? "code_error" : g.status;
     item.error = g.detail;
   } catch (const std::exception& e) {
     item.status = "error";

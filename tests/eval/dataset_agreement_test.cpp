@@ -4,6 +4,8 @@
 // a checked-in fixture of real pairs always runs.
 #include <gtest/gtest.h>
 
+#include "support/shared_datasets.hpp"
+
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -96,7 +98,7 @@ void report(const std::string& name, const Agreement& result) {
   for (const std::string& line : result.disagreements) std::printf("[agreement]   disagree %s\n", line.c_str());
 }
 
-fs::path shared_datasets() { return fs::path(MASPO_SOURCE_DIR) / ".." / "shared" / "datasets"; }
+fs::path shared_datasets() { return maspo::testing::shared_datasets().value_or("/nonexistent"); }
 
 TEST(DatasetAgreement, Math500) {
   const fs::path path = shared_datasets() / "math500" / "math_500.jsonl";
