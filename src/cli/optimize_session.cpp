@@ -1,5 +1,6 @@
 #include "cli/optimize_session.hpp"
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -214,11 +215,17 @@ int run_optimize_session(const std::string& run_dir, const OptimizeInputs& in,
   ProgressLine line;
   opt::Result result;
   if (!state.done) {
+    const auto started = std::chrono::steady_clock::now();
+    const std::int64_t steps_at_start = state.step;
     result = maspo.run(state, [&](const opt::ProgressEvent& e) {
+      // ETA from this session's pace (a resumed run's earlier steps took no time here).
+      const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+      const std::int64_t done_here = e.steps_done - steps_at_start;
+      const double eta = done_here > 0 ? elapsed / double(done_here) * double(e.steps_total - e.steps_done) : -1.0;
       line.update(int(e.steps_done), int(e.steps_total),
-                  fmt::format("round {}/{} {} layer {}/{}  best {:.3f}  misaligned {:.0f}%  {}", e.round,
+                  fmt::format("round {}/{} {} layer {}/{}  best {:.3f}  misaligned {:.0f}%  {}  ETA {}", e.round,
                               e.rounds, e.agent, e.layer, e.layers, e.best_reward, 100.0 * e.misalignment_rate,
-                              usage_text(client.usage())),
+                              usage_text(client.usage()), format_duration(eta)),
                   e.steps_done == e.steps_total);
     });
   } else {
