@@ -11,7 +11,7 @@
 // Both sides alternate over several repeats (the order flips each repeat, so drift in machine
 // load falls on both); the medians and the median ratio are printed.
 //
-//   bench_mas_executor [--questions N (1000)] [--repeats R (5)]
+//   bench_mas_executor [--questions N (1000)] [--repeats R (7)]
 //
 // 1000 questions make one side of one repeat last about a second here: shorter runs were
 // dominated by scheduling noise on a shared 2-core machine.
@@ -44,19 +44,34 @@ using Clock = std::chrono::steady_clock;
 
 constexpr int kInFlight = 16;   // questions (chains) in flight, as the executor's default
 
-double cpu_seconds() {
+// This process's CPU time and context switches (all threads: client, executor, server).
+struct ProcessUsage {
+  double cpu = 0;
+  long switches = 0;   // voluntary + involuntary
+};
+
+ProcessUsage process_usage() {
   rusage ru{};
   getrusage(RUSAGE_SELF, &ru);
   auto tv = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; };
-  return tv(ru.ru_utime) + tv(ru.ru_stime);
+  return {tv(ru.ru_utime) + tv(ru.ru_stime), ru.ru_nvcsw + ru.ru_nivcsw};
 }
 
 struct Sample {
   double seconds = 0;
   double cpu = 0;     // whole process: client, executor and the in-process server
+  long switches = 0;  // context switches of the whole process
   long calls = 0;     // HTTP calls answered
   int failed = 0;     // questions with an error
 };
+
+// Fills in the time, CPU and switches spent since `before` / `t0`.
+void stop_clock(Sample& s, const ProcessUsage& before, Clock::time_point t0) {
+  s.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  const ProcessUsage after = process_usage();
+  s.cpu = after.cpu - before.cpu;
+  s.switches = after.switches - before.switches;
+}
 
 std::vector<std::string> make_questions(int n) {
   std::vector<std::string> out;
@@ -87,11 +102,10 @@ Sample run_executor(mas::Executor& executor, const std::vector<std::string>& que
   jobs.reserve(questions.size());
   for (const auto& q : questions) jobs.push_back({q, nullptr, nullptr, ""});
   Sample s;
-  const double cpu0 = cpu_seconds();
+  const ProcessUsage before = process_usage();
   const auto t0 = Clock::now();
   const auto traces = executor.run_jobs(std::move(jobs));
-  s.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
-  s.cpu = cpu_seconds() - cpu0;
+  stop_clock(s, before, t0);
   for (const auto& t : traces) {
     if (!t.error.empty()) ++s.failed;
     for (const auto& a : t.agents) s.calls += a.calls;
@@ -183,7 +197,7 @@ Sample run_bare(llm::Client& client, const mas::System& system, const std::vecto
     chain->start();
   };
   Sample s;
-  const double cpu0 = cpu_seconds();
+  const ProcessUsage before = process_usage();
   const auto t0 = Clock::now();
   for (int k = 0; k < kInFlight; ++k) launch();
   {
@@ -192,8 +206,7 @@ Sample run_bare(llm::Client& client, const mas::System& system, const std::vecto
       throw std::runtime_error("bare chains did not finish within 120 s");
     }
   }
-  s.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
-  s.cpu = cpu_seconds() - cpu0;
+  stop_clock(s, before, t0);
   s.calls = calls.load();
   s.failed = failed.load();
   return s;
@@ -207,13 +220,44 @@ double median(std::vector<double> v) {
   return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
-double us_per_call(const Sample& s) { return s.calls > 0 ? s.seconds / static_cast<double>(s.calls) * 1e6 : 0; }
-double cpu_us_per_call(const Sample& s) { return s.calls > 0 ? s.cpu / static_cast<double>(s.calls) * 1e6 : 0; }
+// One side of one row, per call: what the table prints.
+struct Side {
+  double seconds = 0;
+  double wall_us = 0;
+  double cpu_us = 0;
+  double switches = 0;
+};
 
-void print_row(const char* label, int repeat, const Sample& e, const Sample& b) {
-  std::printf("%-8s %6d | %6ld %8.3f %8.1f %8.1f | %6ld %8.3f %8.1f %8.1f | %+7.1f%%\n", label, repeat, e.calls,
-              e.seconds, us_per_call(e), cpu_us_per_call(e), b.calls, b.seconds, us_per_call(b), cpu_us_per_call(b),
-              (e.seconds / b.seconds - 1) * 100);
+Side per_call(const Sample& s) {
+  const double n = s.calls > 0 ? static_cast<double>(s.calls) : 1;
+  return {s.seconds, s.seconds / n * 1e6, s.cpu / n * 1e6, static_cast<double>(s.switches) / n};
+}
+
+// The median of every column over the repeats (each column on its own).
+Side median_side(const std::vector<Sample>& v) {
+  std::vector<double> seconds, wall, cpu, sw;
+  for (const auto& s : v) {
+    const Side p = per_call(s);
+    seconds.push_back(p.seconds);
+    wall.push_back(p.wall_us);
+    cpu.push_back(p.cpu_us);
+    sw.push_back(p.switches);
+  }
+  return {median(seconds), median(wall), median(cpu), median(sw)};
+}
+
+void print_header() {
+  std::printf("%-7s %6s | %-34s | %-34s | %s\n", "", "", "executor (run_jobs)", "bare (Client::submit chains)",
+              "executor vs bare");
+  std::printf("%-7s %6s | %8s %8s %8s %7s | %8s %8s %8s %7s | %8s %8s\n", "context", "repeat", "wall s", "us/call",
+              "CPU us", "csw", "wall s", "us/call", "CPU us", "csw", "wall", "CPU");
+}
+
+void print_row(const std::string& mode, const std::string& tag, const Side& e, const Side& b, double wall_ratio,
+               double cpu_ratio) {
+  std::printf("%-7s %6s | %8.3f %8.1f %8.1f %7.2f | %8.3f %8.1f %8.1f %7.2f | %+7.1f%% %+7.1f%%\n", mode.c_str(),
+              tag.c_str(), e.seconds, e.wall_us, e.cpu_us, e.switches, b.seconds, b.wall_us, b.cpu_us, b.switches,
+              (wall_ratio - 1) * 100, (cpu_ratio - 1) * 100);
 }
 
 // The bodies the server received for one question sent each way: the bare side must send the
@@ -246,7 +290,9 @@ bool bench_mode(const maspo::testing::FakeOpenAIServer& server, llm::Client& cli
     return false;
   }
 
+  const std::string name(mas::to_string(mode));
   std::vector<Sample> ex, bare;
+  std::vector<double> wall_ratios, cpu_ratios;
   bool ok = true;
   for (int r = 0; r < repeats; ++r) {
     Sample e, b;
@@ -258,26 +304,17 @@ bool bench_mode(const maspo::testing::FakeOpenAIServer& server, llm::Client& cli
       e = run_executor(executor, questions);
     }
     ok = ok && e.failed == 0 && b.failed == 0 && e.calls == b.calls;
-    print_row(std::string(mas::to_string(mode)).c_str(), r + 1, e, b);
+    wall_ratios.push_back(e.seconds / b.seconds);
+    cpu_ratios.push_back(e.cpu / b.cpu);
+    print_row(name, std::to_string(r + 1), per_call(e), per_call(b), wall_ratios.back(), cpu_ratios.back());
     ex.push_back(e);
     bare.push_back(b);
   }
-  auto field = [](const std::vector<Sample>& v, double (*f)(const Sample&)) {
-    std::vector<double> out;
-    for (const auto& s : v) out.push_back(f(s));
-    return median(out);
-  };
-  std::vector<double> ratios;
-  for (std::size_t i = 0; i < ex.size(); ++i) ratios.push_back(ex[i].seconds / bare[i].seconds);
-  const double ratio = median(ratios);
-  std::vector<double> cpu_ratios;
-  for (std::size_t i = 0; i < ex.size(); ++i) cpu_ratios.push_back(ex[i].cpu / bare[i].cpu);
-  std::printf("%-8s median | %6ld %8.3f %8.1f %8.1f | %6ld %8.3f %8.1f %8.1f | %+7.1f%%  (ratio %.3f; CPU %+.1f%%)\n\n",
-              std::string(mas::to_string(mode)).c_str(), ex[0].calls,
-              field(ex, [](const Sample& s) { return s.seconds; }), field(ex, us_per_call),
-              field(ex, cpu_us_per_call), bare[0].calls, field(bare, [](const Sample& s) { return s.seconds; }),
-              field(bare, us_per_call), field(bare, cpu_us_per_call), (ratio - 1) * 100, ratio,
-              (median(cpu_ratios) - 1) * 100);
+  // The ratio columns of the median row are medians of the per-repeat ratios (each repeat's two
+  // sides ran back to back, under the same load), not ratios of the medians.
+  print_row(name, "median", median_side(ex), median_side(bare), median(wall_ratios), median(cpu_ratios));
+  std::printf("%-7s %ld calls per side and repeat (%ld per question)\n\n", name.c_str(), ex.front().calls,
+              ex.front().calls / static_cast<long>(questions.size()));
   return ok;
 }
 
@@ -285,7 +322,7 @@ bool bench_mode(const maspo::testing::FakeOpenAIServer& server, llm::Client& cli
 
 int main(int argc, char** argv) {
   int questions = 1000;
-  int repeats = 5;
+  int repeats = 7;
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--questions") && i + 1 < argc) questions = std::atoi(argv[++i]);
     else if (!std::strcmp(argv[i], "--repeats") && i + 1 < argc) repeats = std::atoi(argv[++i]);
@@ -303,12 +340,11 @@ int main(int argc, char** argv) {
   const auto qs = make_questions(questions);
 
   std::printf("bench_mas_executor: builtin sequential:2 (4 agents, math), %d questions x %d repeats, %d in flight,\n"
-              "in-process fake server (zero latency), cache off, %u cores. CPU us/call is the whole process\n"
-              "(client + executor + server). overhead = executor wall / bare wall - 1 per repeat; the median\n"
-              "line gives the median of those ratios (and of the CPU ratios).\n\n",
+              "in-process fake server (zero latency), cache off, %u cores. Per call: wall us, CPU us and context\n"
+              "switches (csw) of the whole process (client + executor + server). executor vs bare: wall and\n"
+              "CPU of the executor side over the bare side, minus 1.\n\n",
               questions, repeats, kInFlight, std::thread::hardware_concurrency());
-  std::printf("%-8s %6s | %6s %8s %8s %8s | %6s %8s %8s %8s | %8s\n", "context", "repeat", "calls", "exec s", "us/call",
-              "CPU us", "calls", "bare s", "us/call", "CPU us", "overhead");
+  print_header();
   bool ok = bench_mode(server, client, mas::ContextMode::raw, qs, repeats);
   ok = bench_mode(server, client, mas::ContextMode::summary, qs, repeats) && ok;
   if (!ok) {

@@ -197,3 +197,47 @@ TEST_F(RunOptimizeCli, BadBudgetAndResumeOfNothingAreInputErrors) {
 }
 
 }  // namespace
+
+namespace {
+
+// Through real HTTP: the standalone fake OpenAI server (a TEST DOUBLE that echoes the prompt)
+// as the agents' server. Echoed prompts hold no <answer>, so every item is graded, none errors.
+TEST(RunOverHttp, EveryItemGoesThroughTheServerAndIsGraded) {
+  maspo::testing::FakeServerProcess server({});
+  ASSERT_GT(server.port(), 0) << "the fake server did not report its port";
+  maspo::testing::TempDir tmp("maspo-cli-http");
+  std::ofstream(tmp.path() / "http.yaml") << "models:\n"
+                                             "  agents:\n"
+                                             "    backend: openai\n"
+                                             "    base_url: http://127.0.0.1:"
+                                          << server.port() << "/v1\n    model: echo\n";
+  std::string data;
+  for (int i = 0; i < 6; ++i) {
+    data += json{{"question", "What is " + std::to_string(i) + " + 1?"}, {"answer", "#### " + std::to_string(i + 1)}}
+                .dump() +
+            "\n";
+  }
+  std::ofstream(tmp.path() / "t.jsonl") << data;
+  auto r = run_maspo(tmp.path(),
+                     {"--config", (tmp.path() / "http.yaml").string(), "run", "sequential:2", "--data",
+                      "gsm8k=" + (tmp.path() / "t.jsonl").string(), "--out", (tmp.path() / "out").string()},
+                     {}, std::chrono::seconds(60));
+  ASSERT_EQ(r.code, 0) << r;
+  auto summary = json::parse(std::ifstream(tmp.path() / "out" / "summary.json"));
+  EXPECT_EQ(summary.at("scored"), 6);
+  EXPECT_EQ(summary.at("errors"), 0);
+  // 4 agents, summary context: 4 role calls + 3 compressions per question, all over HTTP.
+  std::int64_t calls = 0;
+  for (const auto& u : summary.at("usage_this_process")) calls += u.at("calls").get<std::int64_t>();
+  EXPECT_EQ(calls, 6 * 7);
+  std::ifstream items(tmp.path() / "out" / "items.jsonl");
+  std::string line;
+  while (std::getline(items, line)) {
+    auto item = json::parse(line);
+    EXPECT_EQ(item.at("trace").at("agents").size(), 4u);
+    // The last agent saw the third one's summary, which echoed its own prompt.
+    EXPECT_NE(item.at("trace").at("agents")[3].at("input_context").get<std::string>().find("echo:"), std::string::npos);
+  }
+}
+
+}  // namespace
