@@ -38,7 +38,7 @@ TEST(Settings, PaperDefaults) {
 
 TEST(Settings, RoundTripDefaults) {
   json j = to_json(Settings{});
-  EXPECT_EQ(j.size(), 22u);  // every key written
+  EXPECT_EQ(j.size(), 23u);  // every key written
   EXPECT_EQ(to_json(settings_from_json(j)), j);
   EXPECT_EQ(to_json(settings_from_json(json::parse(j.dump()))), j);
   EXPECT_EQ(j["judge_order"], "fixed");
