@@ -187,11 +187,12 @@ Sample run_bare(llm::Client& client, const mas::System& system, const std::vecto
     auto chain = std::make_shared<Chain>(client, system, questions[static_cast<std::size_t>(i)], [&](bool ok, long n) {
       calls.fetch_add(n);
       if (!ok) failed.fetch_add(1);
+      // The next chain starts before this one counts as done: once `done` reaches the total no
+      // callback is still inside `launch`, so returning (and destroying it) is safe.
+      launch();
       if (done.fetch_add(1) + 1 == total) {
         std::lock_guard lock(mu);
         cv.notify_all();
-      } else {
-        launch();
       }
     });
     chain->start();

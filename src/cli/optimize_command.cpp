@@ -129,8 +129,8 @@ Action add_optimize_command(CLI::App& app, const GlobalOptions& global) {
   cmd->add_option("--pool-size", f->pool_size, "|D|: optimization pool size")->check(CLI::Range(1, 100000));
   cmd->add_option("--beam", f->beam, "K: beam width (1 = serial search)")->check(CLI::Range(1, 64));
   cmd->add_option("--children", f->children, "K_sub: children per parent")->check(CLI::Range(1, 64));
-  cmd->add_option("--lookahead-depth", f->lookahead_depth, "Successor hops in the lookahead term")
-      ->check(CLI::Range(1, 8));
+  cmd->add_option("--lookahead-depth", f->lookahead_depth, "Successor hops in the lookahead term (1, 2 or 3)")
+      ->check(CLI::Range(1, 3));
   cmd->add_option("--k-mis", f->k_mis, "Misalignment cases kept per agent")->check(CLI::Range(0, 1000));
   cmd->add_option("--weights", f->weights, "ALPHA,BETA,THETA: local, lookahead, global weights");
   cmd->add_option("--compat", f->compat, "paper (default) or reference (the reference code's quirks)")

@@ -34,7 +34,7 @@ constexpr const char* kProgramPath = "/work/main.py";
 // running at once for a root parent dropped to 65534, the whole desktop session for a normal
 // user — and concurrent runs would fail to start. Set inside the fresh user namespace, it counts
 // this box's processes only. It exec's the interpreter again, so the program runs exactly as
-// `python3 /work/main.py`; the cost is one `python3 -I -S` start (~6 ms, see bench/README.md).
+// `python3 /work/main.py`; the cost is one `python3 -I -S` start (bench/README.md, bench_sandbox, gives the whole box's cost per item).
 constexpr const char* kLauncher =
     "import os,sys,resource as r;n=int(sys.argv[1]);r.setrlimit(r.RLIMIT_NPROC,(n,n));"
     "os.execv(sys.argv[2],sys.argv[2:])";
