@@ -1,6 +1,7 @@
 // Helpers shared by the files of src/opt; not part of the public API.
 #pragma once
 
+#include <string>
 #include <string_view>
 
 namespace maspo::opt::detail {
@@ -11,5 +12,10 @@ bool has_context_placeholder(std::string_view tmpl);
 
 // Whether `text` is well-formed UTF-8 (no overlong forms, surrogates or code points > U+10FFFF).
 bool valid_utf8(std::string_view text);
+
+// Appends "[NAME]\nBODY\n[End of NAME]\n" (BODY's own final newline kept, never doubled), then
+// `blank_lines` empty lines. Judge and optimizer prompts frame every variable text this way, so
+// a model can tell where an output ends even when the output imitates the prompt.
+void append_block(std::string& out, std::string_view name, std::string_view body, int blank_lines = 0);
 
 }  // namespace maspo::opt::detail

@@ -17,6 +17,7 @@
 #include <string>
 
 #include "maspo/opt.hpp"
+#include "opt/internal.hpp"
 
 namespace maspo::opt {
 
@@ -119,16 +120,6 @@ std::string_view terminal_criteria(TaskType task) {
   return "";
 }
 
-void block(std::string& out, std::string_view name, std::string_view body) {
-  out += "[";
-  out += name;
-  out += "]\n";
-  out += body;
-  if (body.empty() || body.back() != '\n') out += "\n";
-  out += "[End of ";
-  out += name;
-  out += "]\n\n";
-}
 
 }  // namespace
 
@@ -144,9 +135,9 @@ llm::Request judge_request(const JudgeInput& in, data::TaskType task, std::strin
               "lead the system to the correct final answer.\n\n";
       text += intermediate_criteria(task);
       text += "\n\n";
-      block(text, "Problem", in.problem);
-      block(text, "Output A", first);
-      block(text, "Output B", second);
+      detail::append_block(text, "Problem", in.problem, 1);
+      detail::append_block(text, "Output A", first, 1);
+      detail::append_block(text, "Output B", second, 1);
       text += "Which output is more likely to lead to the correct final answer? Reply with one letter "
               "only, A or B, and nothing else.";
       break;
@@ -159,9 +150,9 @@ llm::Request judge_request(const JudgeInput& in, data::TaskType task, std::strin
       text += "\n\nRequirement: ";
       text += requirement(task);
       text += "\n\n";
-      block(text, "Problem", in.problem);
-      block(text, "Answer A", first);
-      block(text, "Answer B", second);
+      detail::append_block(text, "Problem", in.problem, 1);
+      detail::append_block(text, "Answer A", first, 1);
+      detail::append_block(text, "Answer B", second, 1);
       text += "Which final answer is more likely to be correct? Reply with one letter only, A or B, and "
               "nothing else.";
       break;
@@ -178,9 +169,9 @@ llm::Request judge_request(const JudgeInput& in, data::TaskType task, std::strin
       text += "\n\n";
       text += terminal_criteria(task);
       text += "\n\n";
-      block(text, "Problem", in.problem);
-      block(text, "Answer A", first);
-      block(text, "Answer B", second);
+      detail::append_block(text, "Problem", in.problem, 1);
+      detail::append_block(text, "Answer A", first, 1);
+      detail::append_block(text, "Answer B", second, 1);
       text += "First write a short analysis of both answers. Then end your reply with your choice, "
               "exactly <choose>A</choose> or <choose>B</choose>.";
       break;

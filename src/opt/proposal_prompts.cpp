@@ -85,16 +85,6 @@ std::string_view task_extras(TaskType task) {
   return "";
 }
 
-void block(std::string& out, std::string_view name, std::string_view body) {
-  out += "[";
-  out += name;
-  out += "]\n";
-  out += body;
-  if (body.empty() || body.back() != '\n') out += "\n";
-  out += "[End of ";
-  out += name;
-  out += "]\n";
-}
 
 }  // namespace
 
@@ -118,10 +108,10 @@ llm::Request proposal_request(const mas::Agent& agent, data::TaskType task, std:
   t += ". Read the outputs closely: find what goes wrong, or what could be more reliable.\n\n";
   for (std::size_t i = 0; i < traces.size(); ++i) {
     std::string n = std::to_string(i + 1);
-    block(t, "Problem " + n, traces[i].problem);
-    block(t, "Context " + n, traces[i].context.empty() ? std::string_view("(no context)")
+    detail::append_block(t, "Problem " + n, traces[i].problem);
+    detail::append_block(t, "Context " + n, traces[i].context.empty() ? std::string_view("(no context)")
                                                        : std::string_view(traces[i].context));
-    block(t, "Agent Output " + n, traces[i].output);
+    detail::append_block(t, "Agent Output " + n, traces[i].output);
     t += "\n";
   }
 
@@ -144,7 +134,7 @@ llm::Request proposal_request(const mas::Agent& agent, data::TaskType task, std:
   t += task_extras(task);
   if (!task_extras(task).empty()) t += "\n";
 
-  block(t, "Reference prompt", parent_prompt);
+  detail::append_block(t, "Reference prompt", parent_prompt);
   t += "\n";
 
   t += "Reply in exactly this format:\n"

@@ -46,4 +46,16 @@ bool valid_utf8(std::string_view text) {
   return true;
 }
 
+void append_block(std::string& out, std::string_view name, std::string_view body, int blank_lines) {
+  out += "[";
+  out += name;
+  out += "]\n";
+  out += body;
+  if (body.empty() || body.back() != '\n') out += "\n";
+  out += "[End of ";
+  out += name;
+  out += "]\n";
+  out.append(static_cast<std::size_t>(blank_lines), '\n');
+}
+
 }  // namespace maspo::opt::detail

@@ -23,6 +23,7 @@
 #include <nlohmann/json.hpp>
 
 #include "maspo/version.hpp"
+#include "support/cli_process.hpp"
 #include "support/subprocess.hpp"
 
 namespace {
@@ -316,51 +317,7 @@ TEST_F(CliTest, UnsetApiKeyVariableIsAConfigErrorExitTwo) {
 #ifdef FAKE_SERVER_BIN
 
 // The standalone fake OpenAI server as a child process; stopped with SIGTERM when done.
-class FakeServer {
- public:
-  explicit FakeServer(std::vector<std::string> flags) {
-    int fds[2];
-    if (pipe(fds) != 0) return;
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_adddup2(&actions, fds[1], 1);
-    posix_spawn_file_actions_addclose(&actions, fds[0]);
-    std::vector<std::string> argv = {FAKE_SERVER_BIN};
-    argv.insert(argv.end(), flags.begin(), flags.end());
-    pid_ = spawn(argv, {}, &actions);
-    posix_spawn_file_actions_destroy(&actions);
-    close(fds[1]);
-    port_ = read_port(fds[0]);
-    close(fds[0]);
-  }
-  ~FakeServer() {
-    if (pid_ <= 0) return;
-    kill(pid_, SIGTERM);
-    wait_exit(pid_, std::chrono::seconds(5));
-  }
-  FakeServer(const FakeServer&) = delete;
-  FakeServer& operator=(const FakeServer&) = delete;
-  int port() const { return port_; }
-
- private:
-  // Reads "PORT <n>\n" within 10 s; 0 if it never comes.
-  static int read_port(int fd) {
-    std::string text;
-    auto deadline = Clock::now() + std::chrono::seconds(10);
-    while (text.find('\n') == std::string::npos && Clock::now() < deadline && text.size() < 256) {
-      pollfd p{fd, POLLIN, 0};
-      if (poll(&p, 1, 100) <= 0) continue;
-      char buf[64];
-      ssize_t n = read(fd, buf, sizeof buf);
-      if (n <= 0) break;
-      text.append(buf, static_cast<size_t>(n));
-    }
-    if (text.rfind("PORT ", 0) != 0) return 0;
-    return std::atoi(text.c_str() + 5);
-  }
-  pid_t pid_ = -1;
-  int port_ = 0;
-};
+using FakeServer = maspo::testing::FakeServerProcess;
 
 std::vector<fs::path> files_under(const fs::path& dir) {
   std::vector<fs::path> out;
