@@ -36,15 +36,7 @@ namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
 
-struct Result {
-  int code = -1;
-  std::string out;
-  std::string err;
-};
-
-std::ostream& operator<<(std::ostream& os, const Result& r) {
-  return os << "exit " << r.code << "\n--- stdout ---\n" << r.out << "\n--- stderr ---\n" << r.err;
-}
+using maspo::testing::Result;
 
 bool contains(const std::string& haystack, const std::string& needle) {
   return haystack.find(needle) != std::string::npos;
@@ -94,24 +86,7 @@ class CliTest : public ::testing::Test {
 
   // Every run gets its own cache dir and no inherited $MASPO_CONFIG unless a test sets them.
   Result maspo(const std::vector<std::string>& args, EnvChanges env = {}) {
-    env.try_emplace("MASPO_CONFIG", std::nullopt);
-    env.try_emplace("MASPO_CACHE_DIR", (dir_ / "cache").string());
-    auto out = dir_ / "stdout.txt";
-    auto err = dir_ / "stderr.txt";
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    posix_spawn_file_actions_addopen(&actions, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    std::vector<std::string> argv = {MASPO_BIN};
-    argv.insert(argv.end(), args.begin(), args.end());
-    pid_t pid = spawn(argv, env, &actions);
-    posix_spawn_file_actions_destroy(&actions);
-    Result r;
-    if (pid < 0) return r;
-    r.code = wait_exit(pid, std::chrono::seconds(20));
-    r.out = slurp(out);
-    r.err = slurp(err);
-    return r;
+    return maspo::testing::run_maspo(dir_, args, std::move(env));
   }
 
   // A scripted config: agents and judge answer from rules files, the optimizer is left out.
