@@ -72,6 +72,7 @@ int main(int argc, char** argv) {
     return kBadInput;
   } catch (const maspo::llm::Error& e) {
     std::cerr << "maspo: " << e.what() << '\n';
+    if (e.kind() == maspo::llm::ErrorKind::budget_exceeded) return maspo::cli::kExitStoppedByBudget;
     return e.kind() == maspo::llm::ErrorKind::config || e.kind() == maspo::llm::ErrorKind::invalid_request
                ? kBadInput
                : kFailed;

@@ -4,11 +4,13 @@
 #include <fstream>
 #include <memory>
 #include <sstream>
+#include <cstdlib>
 
 #include <CLI/CLI.hpp>
 
 #include "cli/commands.hpp"
 #include "cli/optimize_session.hpp"
+#include "cli/run_setup.hpp"
 #include "maspo/config.hpp"
 #include "maspo/opt.hpp"
 #include "maspo/store.hpp"
@@ -64,7 +66,16 @@ opt::Settings settings_of(const OptimizeFlags& f, opt::Settings s) {
 int run_optimize(OptimizeFlags& f, const GlobalOptions& global) {
   Config config = load_config(global.config_path);
   OptimizeInputs& in = f.in;
-  in.config_path = global.config_path;
+  // The config file actually used, absolute, so a resume from another directory or shell (no
+  // $MASPO_CONFIG) reads the same one. Keys are never in it: only environment variable names.
+  std::string config_used = global.config_path;
+  if (config_used.empty()) {
+    const char* env = std::getenv("MASPO_CONFIG");
+    if (env != nullptr) config_used = env;
+  }
+  in.config_path = config_used.empty() ? "" : std::filesystem::absolute(config_used).string();
+  in.data = absolute_data_spec(in.data, "--data");
+  if (!in.pool.empty()) in.pool = absolute_data_spec(in.pool, "--pool");
   // A system file is stored by content, so a resume runs the same system even if the file changed.
   if (std::filesystem::is_regular_file(in.system)) in.system_text = maspo::read_file(in.system);
   if (!in.prompts_path.empty()) {
@@ -79,6 +90,7 @@ int run_optimize(OptimizeFlags& f, const GlobalOptions& global) {
   in.final_eval = !f.no_final_eval;
   std::map<std::string, llm::Budget> budgets = config.llm.budgets;
   for (const auto& b : f.budgets) parse_budget_flag(b, budgets);
+  in.budgets = budgets;
   if (!f.dry_run && std::filesystem::exists(std::filesystem::path(f.out) / "run.sqlite")) {
     bool started = false;
     try {
@@ -100,9 +112,8 @@ int run_resume(const std::string& run_dir, const std::vector<std::string>& budge
     auto store = store::RunStore::open(run_dir);
     in = optimize_inputs_from_json(store->config());
   }
-  Config config = load_config(!global.config_path.empty() ? global.config_path : in.config_path);
-  std::map<std::string, llm::Budget> budgets = config.llm.budgets;
-  for (const auto& b : budget_flags) parse_budget_flag(b, budgets);
+  std::map<std::string, llm::Budget> budgets = in.budgets;   // as the run started...
+  for (const auto& b : budget_flags) parse_budget_flag(b, budgets);   // ...unless overridden
   return run_optimize_session(run_dir, in, budgets, global, /*dry_run=*/false, /*fresh=*/false);
 }
 

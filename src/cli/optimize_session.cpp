@@ -1,6 +1,13 @@
 #include "cli/optimize_session.hpp"
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <chrono>
+#include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -29,7 +36,31 @@ json to_json(const OptimizeInputs& in) {
               {"prompts_path", in.prompts_path}, {"seed_prompts", in.seed_prompts},
               {"config_path", in.config_path}, {"settings", in.settings},
               {"eval_limit", in.eval_limit},   {"final_eval", in.final_eval},
-              {"concurrency", in.concurrency}, {"unsafe_no_sandbox", in.unsafe_no_sandbox}};
+              {"concurrency", in.concurrency}, {"unsafe_no_sandbox", in.unsafe_no_sandbox},
+              {"budgets", budgets_to_json(in.budgets)}};
+}
+
+json budgets_to_json(const std::map<std::string, llm::Budget>& budgets) {
+  json out = json::object();
+  for (const auto& [role, b] : budgets) {
+    json entry = json::object();
+    if (b.calls) entry["calls"] = *b.calls;
+    if (b.tokens) entry["tokens"] = *b.tokens;
+    if (b.dollars) entry["dollars"] = *b.dollars;
+    out[role] = entry;
+  }
+  return out;
+}
+
+std::map<std::string, llm::Budget> budgets_from_json(const json& j) {
+  std::map<std::string, llm::Budget> out;
+  for (const auto& [role, entry] : j.items()) {
+    llm::Budget& b = out[role];
+    if (entry.contains("calls")) b.calls = entry.at("calls").get<std::int64_t>();
+    if (entry.contains("tokens")) b.tokens = entry.at("tokens").get<std::int64_t>();
+    if (entry.contains("dollars")) b.dollars = entry.at("dollars").get<double>();
+  }
+  return out;
 }
 
 OptimizeInputs optimize_inputs_from_json(const json& j) {
@@ -49,6 +80,7 @@ OptimizeInputs optimize_inputs_from_json(const json& j) {
     in.final_eval = j.at("final_eval").get<bool>();
     in.concurrency = j.at("concurrency").get<int>();
     in.unsafe_no_sandbox = j.at("unsafe_no_sandbox").get<bool>();
+    in.budgets = budgets_from_json(j.value("budgets", json::object()));
     return in;
   } catch (const json::exception& e) {
     throw InputError(std::string("run store: the stored inputs of this run are not readable (") + e.what() + ")");
@@ -77,7 +109,12 @@ void parse_budget_flag(const std::string& text, std::map<std::string, llm::Budge
   } catch (const std::exception&) {
     used = 0;
   }
-  if (used == 0 || used != value.size() || !(number >= 0.0)) throw bad("'" + value + "' is not a non-negative number");
+  if (used == 0 || used != value.size() || !std::isfinite(number) || number < 0.0) {
+    throw bad("'" + value + "' is not a non-negative number");
+  }
+  if ((kind == "calls" || kind == "tokens") && (number != std::floor(number) || number > 1e15)) {
+    throw bad("'" + value + "' is not a whole number of " + kind);
+  }
   std::vector<std::string> roles;
   if (role == "all") {
     for (auto r : kRoles) roles.emplace_back(r);
@@ -94,6 +131,29 @@ void parse_budget_flag(const std::string& text, std::map<std::string, llm::Budge
 }
 
 namespace {
+
+// An exclusive flock on RUN_DIR/run.lock for the life of the session (released by the kernel when
+// the process dies, so a crash never leaves a stale lock).
+class RunDirLock {
+ public:
+  explicit RunDirLock(const std::string& run_dir) {
+    std::error_code ec;
+    fs::create_directories(run_dir, ec);
+    const std::string path = (fs::path(run_dir) / "run.lock").string();
+    fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd_ < 0) throw InputError(path + ": cannot create the run's lock file: " + std::strerror(errno));
+    if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+      ::close(fd_);
+      throw InputError(run_dir + ": another maspo process is working on this run; wait for it to end");
+    }
+  }
+  ~RunDirLock() { ::close(fd_); }
+  RunDirLock(const RunDirLock&) = delete;
+  RunDirLock& operator=(const RunDirLock&) = delete;
+
+ private:
+  int fd_ = -1;
+};
 
 mas::System system_of(const OptimizeInputs& in, data::TaskType task) {
   if (!in.system_text.empty()) return mas::parse_system(in.system_text, in.system, task);
@@ -193,14 +253,20 @@ int run_optimize_session(const std::string& run_dir, const OptimizeInputs& in,
   }
   eval::Grader grader = make_grader(test.task, in.unsafe_no_sandbox);
 
+  // Built before the store, so a missing API key variable or a model that cannot load is refused
+  // before the run exists (and a corrected `maspo optimize` is not refused as a duplicate).
+  agent_roles(*system, config.llm);
+  llm::ClientOptions client_options = config.llm;
+  for (const auto& [role, budget] : budgets) client_options.budgets[role] = budget;
+  llm::Client client(client_options);
+
+  // One process per run directory: a second `optimize`/`resume` on it would race for the
+  // store's steps and interleave the final evaluation's items.jsonl.
+  RunDirLock lock(run_dir);
   std::unique_ptr<store::RunStore> store =
       fresh ? store::RunStore::create(run_dir, to_json(in)) : store::RunStore::open(run_dir);
   if (fresh) print_estimate(opt::estimate(*system, settings, eval_items), config, std::cerr);
   std::cerr << "pool: " << split.note << "\n";
-
-  llm::ClientOptions client_options = config.llm;
-  for (const auto& [role, budget] : budgets) client_options.budgets[role] = budget;
-  llm::Client client(client_options);
 
   opt::Maspo maspo(client, system, split.pool, settings, *store);
   opt::SearchState state;
@@ -251,6 +317,7 @@ int run_optimize_session(const std::string& run_dir, const OptimizeInputs& in,
       auto best_summary = evaluate_prompts(client, system, result.prompts, test_split, grader,
                                            fs::path(run_dir) / "eval-optimized", in, seed, "optimized");
       if (seed_summary.stopped_by_budget || best_summary.stopped_by_budget) {
+        store->set_status("stopped: budget (final evaluation)");
         std::cerr << "maspo: the final evaluation stopped at a budget; `maspo resume " << run_dir
                   << "` finishes it\n";
         return kExitStoppedByBudget;
@@ -265,6 +332,7 @@ int run_optimize_session(const std::string& run_dir, const OptimizeInputs& in,
                                  s->errors);
       }
     } catch (const llm::BudgetExceeded&) {
+      store->set_status("stopped: budget (final evaluation)");
       std::cerr << "maspo: the final evaluation stopped at a budget; `maspo resume " << run_dir << "` finishes it\n";
       return kExitStoppedByBudget;
     }

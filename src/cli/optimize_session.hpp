@@ -28,9 +28,15 @@ struct OptimizeInputs {
   bool final_eval = true;
   int concurrency = 16;
   bool unsafe_no_sandbox = false;
+  // The budgets in force when the run started (config + --budget), so a plain `maspo resume`
+  // keeps the same caps; `maspo resume --budget` overrides them. Per process: see docs/method.md.
+  std::map<std::string, llm::Budget> budgets;
 };
 nlohmann::json to_json(const OptimizeInputs& in);
 OptimizeInputs optimize_inputs_from_json(const nlohmann::json& j);   // throws InputError
+
+nlohmann::json budgets_to_json(const std::map<std::string, llm::Budget>& budgets);
+std::map<std::string, llm::Budget> budgets_from_json(const nlohmann::json& j);
 
 // "ROLE:KIND=N" (KIND calls | tokens | dollars) into `budgets`. Throws InputError.
 void parse_budget_flag(const std::string& text, std::map<std::string, llm::Budget>& budgets);

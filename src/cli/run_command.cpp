@@ -40,19 +40,8 @@ int run_run(const RunCommandOptions& o, const GlobalOptions& global) {
   mas::PromptMap prompts = o.prompts.empty() ? system->seed_prompts() : mas::load_prompt_map(o.prompts, *system);
   eval::Grader grader = make_grader(dataset.task, o.unsafe_no_sandbox);
 
-  // Only the roles the system's agents use are built (the others may name a model this machine
-  // cannot load); an agent naming a role the config does not have is refused here, not per item.
   llm::ClientOptions client_options = config.llm;
-  client_options.roles.clear();
-  for (const auto& agent : system->agents()) {
-    if (agent.kind != mas::AgentKind::llm) continue;
-    auto it = config.llm.roles.find(agent.model_role);
-    if (it == config.llm.roles.end()) {
-      throw InputError(fmt::format("{}: agent `{}` uses model role `{}`, which the config does not define", system->source(),
-                                   agent.id, agent.model_role));
-    }
-    client_options.roles.insert(*it);
-  }
+  client_options.roles = agent_roles(*system, config.llm);
   if (!o.cache.empty()) client_options.cache.mode = parse_cache_mode(o.cache);
   llm::Client client(client_options);
 

@@ -28,6 +28,20 @@ data::Dataset load_data_flag(const std::string& spec, const std::string& on_bad_
   return data::load_dataset(parsed.name, parsed.path, options);
 }
 
+std::string absolute_data_spec(const std::string& spec, const std::string& flag) {
+  data::DataSpec parsed;
+  try {
+    parsed = data::parse_data_spec(spec);
+  } catch (const InputError& e) {
+    std::string message = e.what();
+    if (message.rfind("--data", 0) == 0) message.replace(0, 6, flag);
+    throw InputError(message);
+  }
+  std::string out = parsed.name;
+  if (!parsed.format.empty()) out += ":" + parsed.format;
+  return out + "=" + std::filesystem::absolute(parsed.path).string();
+}
+
 mas::System load_system_flag(const std::string& path_or_spec, const std::string& context, data::TaskType task) {
   bool is_file = std::filesystem::exists(path_or_spec);
   if (!is_file && mas::is_builtin_spec(path_or_spec)) {
@@ -59,6 +73,20 @@ eval::Grader make_grader(data::TaskType task, bool unsafe_no_sandbox) {
     throw InputError(std::string("code grading needs the sandbox, which cannot run here: ") + e.what() +
                      " (pass --unsafe-no-sandbox to run generated code without it, at your own risk)");
   }
+}
+
+std::map<std::string, llm::RoleConfig> agent_roles(const mas::System& system, const llm::ClientOptions& config) {
+  std::map<std::string, llm::RoleConfig> roles;
+  for (const auto& agent : system.agents()) {
+    if (agent.kind != mas::AgentKind::llm) continue;
+    auto it = config.roles.find(agent.model_role);
+    if (it == config.roles.end()) {
+      throw InputError(system.source() + ": agent `" + agent.id + "` uses model role `" + agent.model_role +
+                       "`, which the config does not define");
+    }
+    roles.insert(*it);
+  }
+  return roles;
 }
 
 void report_skipped_lines(const data::Dataset& dataset) {

@@ -66,7 +66,13 @@ class GradingPool {
   explicit GradingPool(int threads) {
     for (int i = 0; i < threads; ++i) workers_.emplace_back([this] { loop(); });
   }
-  ~GradingPool() { finish(); }
+  ~GradingPool() {
+    // Reached with finish() not yet called only while an exception unwinds: join, never throw.
+    try {
+      finish();
+    } catch (...) {
+    }
+  }
   void post(Work work) {
     {
       std::lock_guard lock(mutex_);

@@ -64,13 +64,15 @@ Outcome grade_all(const data::Dataset& d) {
 // HumanEval-ET's extended tests are wrong for a few tasks: the canonical solution fails them outside
 // any sandbox too (checked with plain `python3`): HumanEval/2 compares floats exactly
 // (3.452 % 1.0 == 0.452); /38, /44, /50, /53 and /151 have asserts that name undefined variables
-// (NameError); /39 and /63 have inputs that need more than the 20 s limit used here. Pinned, so a
-// change in which solutions pass is noticed either way.
-const std::set<std::string> kHumanEvalEtDefects = {"HumanEval/2",  "HumanEval/38", "HumanEval/39", "HumanEval/44",
-                                                   "HumanEval/50", "HumanEval/53", "HumanEval/63", "HumanEval/151"};
+// (NameError). Pinned, so a change in which solutions fail is noticed either way.
+const std::set<std::string> kHumanEvalEtDefects = {"HumanEval/2",  "HumanEval/38", "HumanEval/44",
+                                                   "HumanEval/50", "HumanEval/53", "HumanEval/151"};
+// Inputs that take the reference solution 10–25 s of CPU (/39 prime Fibonacci, /55 and /63
+// recursive Fibonacci): they may pass or time out at the 20 s limit, depending on the machine's load.
+const std::set<std::string> kSlowAllowedToTimeOut = {"HumanEval/39", "HumanEval/55", "HumanEval/63"};
 
 void check(const std::string& name, const fs::path& path, std::size_t expected_items,
-           const std::set<std::string>& known_defects = {}) {
+           const std::set<std::string>& known_defects = {}, const std::set<std::string>& may_time_out = {}) {
   if (!fs::exists(path)) GTEST_SKIP() << "no " << path << " (shared datasets are not beside this checkout)";
   data::Dataset d = data::load_dataset(name, path);
   ASSERT_EQ(d.examples.size(), expected_items);
@@ -78,7 +80,9 @@ void check(const std::string& name, const fs::path& path, std::size_t expected_i
   std::set<std::string> failed;
   std::string details;
   for (const auto& f : o.canonical_failed) {
-    failed.insert(f.substr(0, f.find(':')));
+    const std::string id = f.substr(0, f.find(':'));
+    const bool timed_out = f.find(": timeout") != std::string::npos;
+    if (!(timed_out && may_time_out.count(id))) failed.insert(id);
     details += f.substr(0, f.find('\n')) + "\n";
   }
   EXPECT_EQ(failed, known_defects) << details;
@@ -88,7 +92,7 @@ void check(const std::string& name, const fs::path& path, std::size_t expected_i
 
 TEST(CanonicalSolutions, HumanEval) { check("humaneval", kData / "humaneval" / "HumanEval.jsonl.gz", 164); }
 TEST(CanonicalSolutions, HumanEvalET) {
-  check("humaneval_et", kData / "humaneval_et" / "HumanEval_ET.jsonl", 164, kHumanEvalEtDefects);
+  check("humaneval_et", kData / "humaneval_et" / "HumanEval_ET.jsonl", 164, kHumanEvalEtDefects, kSlowAllowedToTimeOut);
 }
 TEST(CanonicalSolutions, Mbpp) { check("mbpp", kData / "mbpp" / "sanitized-mbpp.jsonl", 427); }
 
