@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "maspo/store.hpp"
 #include "support/cli_process.hpp"
 #include "support/temp_dir.hpp"
 
@@ -184,6 +185,13 @@ TEST_F(RunOptimizeCli, OptimizeStoppedByABudgetResumesToTheSameResult) {
   ASSERT_EQ(rest.code, 0) << rest;
   EXPECT_EQ(json::parse(std::ifstream(dir() / "part" / "best_prompts.json")),
             json::parse(std::ifstream(dir() / "whole" / "best_prompts.json")));
+  // Not only the prompts: the whole final search state (beams, scores, buffers, RNG, step count)
+  // is the uninterrupted run's, and the stored --no-final-eval still held after the resume.
+  auto part_state = maspo::store::RunStore::open(dir() / "part")->latest_checkpoint();
+  auto whole_state = maspo::store::RunStore::open(dir() / "whole")->latest_checkpoint();
+  ASSERT_TRUE(part_state && whole_state);
+  EXPECT_EQ(part_state->state, whole_state->state);
+  EXPECT_FALSE(fs::exists(dir() / "part" / "eval-seed"));
 }
 
 TEST_F(RunOptimizeCli, BadBudgetAndResumeOfNothingAreInputErrors) {

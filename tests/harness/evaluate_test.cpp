@@ -3,6 +3,7 @@
 // and a failing model call that fails its item, not the run.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <fstream>
 #include <regex>
 #include <set>
@@ -39,12 +40,15 @@ data::Dataset make_dataset(int n) {
   return d;
 }
 
-// Answers with the number after "say"; "FAIL" in a question makes the model call throw.
+// While set, "FAIL" in a question makes the model call throw (a server that is down).
+std::atomic<bool> g_fail_marked{true};
+
+// Answers with the number after "say".
 llm::Reply answer(const llm::Request& r) {
   const std::string& p = r.messages.back().content;
   std::smatch m;
   std::regex say("say (\\d+)");
-  if (p.find("FAIL") != std::string::npos) throw std::runtime_error("backend exploded");
+  if (g_fail_marked && p.find("FAIL") != std::string::npos) throw std::runtime_error("backend exploded");
   llm::Reply reply;
   reply.text = std::regex_search(p, m, say) ? "<answer>" + m[1].str() + "</answer>" : "no idea";
   reply.usage = {20, 5};
@@ -213,6 +217,16 @@ TEST(Evaluate, AFailingModelCallFailsItsItemNotTheRun) {
     }
   }
   EXPECT_TRUE(seen);
+
+  // Resumed once the server is back: only the failed item runs again, and it now counts.
+  g_fail_marked = false;
+  const std::size_t calls_before = env.log->size();
+  auto again = harness::evaluate(client, env.system, env.system->seed_prompts(), d, eval::Grader(), o);
+  g_fail_marked = true;
+  EXPECT_EQ(again.errors, 0);
+  EXPECT_EQ(again.resumed, 4);
+  EXPECT_EQ(again.correct, 4);   // q1 says 1: right now
+  EXPECT_EQ(env.log->size() - calls_before, 2u);
 }
 
 TEST(Evaluate, LimitPicksTheSameSeededSubsetEveryTime) {
