@@ -29,8 +29,10 @@ std::size_t table_index(std::string_view name) {
   throw std::logic_error("run store: no record table `" + std::string(name) + "`");
 }
 
+// SQLITE_TRANSIENT: SQLite copies the text, so a temporary (bind_text(st, 1, "status")) may die
+// before the step; the copies are a few bytes per statement.
 void bind_text(sqlite3_stmt* s, int i, const std::string& v) {
-  sqlite3_bind_text(s, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
+  sqlite3_bind_text(s, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
 }
 
 // Indexes into record_tables(), resolved once.

@@ -219,8 +219,11 @@ TEST(MaspoSearch, KillNineAtRandomMomentsThenResumeGivesTheUninterruptedResult) 
   int kills = 0;
   std::string last_status;
   // Delays within the first third of a whole run: most kills land mid-run (in a layer, in a
-  // checkpoint write, in create()); the resumes between them move the run forward.
-  for (int attempt = 0; attempt < 80 && kills < 24; ++attempt) {
+  // checkpoint write, in create()); the resumes between them move the run forward. A child that
+  // finishes before its kill (a short resume; a finished run's no-op resume) halves the window,
+  // so kills keep landing, down to the moments of opening the store.
+  long window_us = std::max<long>(3, run_us / 3);
+  for (int attempt = 0; attempt < 150 && kills < 24; ++attempt) {
     pid_t pid = fork();
     ASSERT_GE(pid, 0);
     if (pid == 0) {
@@ -241,14 +244,17 @@ TEST(MaspoSearch, KillNineAtRandomMomentsThenResumeGivesTheUninterruptedResult) 
       }
       _exit(0);
     }
-    const auto delay =
-        std::chrono::microseconds(static_cast<long>(rng() % static_cast<std::uint64_t>(std::max<long>(3, run_us / 3))));
+    const auto delay = std::chrono::microseconds(static_cast<long>(rng() % static_cast<std::uint64_t>(window_us)));
     std::this_thread::sleep_for(delay);
     kill(pid, SIGKILL);
     int status = 0;
     waitpid(pid, &status, 0);
-    if (WIFSIGNALED(status)) ++kills;
-    else ASSERT_EQ(WEXITSTATUS(status), 0) << "the child failed instead of being killed";
+    if (WIFSIGNALED(status)) {
+      ++kills;
+    } else {
+      ASSERT_EQ(WEXITSTATUS(status), 0) << "the child failed instead of being killed";
+      window_us = std::max<long>(3, window_us / 2);
+    }
     try {
       auto st = store::RunStore::open(dir);   // runs quick_check; throws on damage
       last_status = st->status();
