@@ -39,7 +39,10 @@ std::string absolute_data_spec(const std::string& spec, const std::string& flag)
   }
   std::string out = parsed.name;
   if (!parsed.format.empty()) out += ":" + parsed.format;
-  return out + "=" + std::filesystem::absolute(parsed.path).string();
+  std::error_code ec;
+  auto path = std::filesystem::weakly_canonical(std::filesystem::absolute(parsed.path), ec);   // no "dir/../"
+  if (ec) path = std::filesystem::absolute(parsed.path);
+  return out + "=" + path.string();
 }
 
 mas::System load_system_flag(const std::string& path_or_spec, const std::string& context, data::TaskType task) {
