@@ -11,17 +11,24 @@
 
 namespace maspo::cli {
 
-data::Dataset load_data_flag(const std::string& spec, const std::string& on_bad_line, const std::string& flag) {
-  data::DataSpec parsed;
+namespace {
+
+// parse_data_spec names the flag as --data in its errors; say which flag it really was.
+data::DataSpec parse_data_flag(const std::string& spec, const std::string& flag) {
   try {
-    parsed = data::parse_data_spec(spec);
+    return data::parse_data_spec(spec);
   } catch (const InputError& e) {
-    // parse_data_spec names the flag as --data; say which flag it really was.
     std::string message = e.what();
     if (message.rfind("--data", 0) == 0) message.replace(0, 6, flag);
     else message = flag + ": " + message;
     throw InputError(message);
   }
+}
+
+}  // namespace
+
+data::Dataset load_data_flag(const std::string& spec, const std::string& on_bad_line, const std::string& flag) {
+  const data::DataSpec parsed = parse_data_flag(spec, flag);
   data::LoadOptions options;
   options.format = parsed.format;
   options.on_bad_line = on_bad_line == "skip" ? data::OnBadLine::skip : data::OnBadLine::fail;
@@ -29,14 +36,7 @@ data::Dataset load_data_flag(const std::string& spec, const std::string& on_bad_
 }
 
 std::string absolute_data_spec(const std::string& spec, const std::string& flag) {
-  data::DataSpec parsed;
-  try {
-    parsed = data::parse_data_spec(spec);
-  } catch (const InputError& e) {
-    std::string message = e.what();
-    if (message.rfind("--data", 0) == 0) message.replace(0, 6, flag);
-    throw InputError(message);
-  }
+  const data::DataSpec parsed = parse_data_flag(spec, flag);
   std::string out = parsed.name;
   if (!parsed.format.empty()) out += ":" + parsed.format;
   std::error_code ec;
