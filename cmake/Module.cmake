@@ -12,7 +12,8 @@ endfunction()
 
 # maspo_module(NAME DEPS...): a static library from every .cpp in src/NAME/.
 function(maspo_module name)
-  file(GLOB _srcs CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/${name}/*.cpp)
+  # One folder level down too (src/opt/baselines/).
+  file(GLOB _srcs CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/${name}/*.cpp ${CMAKE_CURRENT_SOURCE_DIR}/${name}/*/*.cpp)
   add_library(maspo_${name} STATIC ${_srcs})
   target_include_directories(maspo_${name} PUBLIC ${PROJECT_SOURCE_DIR}/include PRIVATE ${PROJECT_SOURCE_DIR}/src)
   target_link_libraries(maspo_${name} PUBLIC ${ARGN})

@@ -4,6 +4,8 @@
 #include <string>
 #include <string_view>
 
+#include "maspo/data.hpp"
+
 namespace maspo::opt::detail {
 
 // Whether a template uses {context}. A template that fails mas::check_template (one we did not
@@ -17,5 +19,11 @@ bool valid_utf8(std::string_view text);
 // `blank_lines` empty lines. Judge and optimizer prompts frame every variable text this way, so
 // a model can tell where an output ends even when the output imitates the prompt.
 void append_block(std::string& out, std::string_view name, std::string_view body, int blank_lines = 0);
+
+// Shared wording of the optimizer prompts (proposal_prompts.cpp): the task's domain ("math
+// problem-solving"), what its answers must look like, and how template placeholders work.
+std::string_view domain(data::TaskType task);
+std::string_view task_requirement(data::TaskType task);
+std::string placeholder_rules(bool has_context);
 
 }  // namespace maspo::opt::detail

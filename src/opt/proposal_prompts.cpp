@@ -24,9 +24,9 @@
 
 namespace maspo::opt {
 
-namespace {
-
 using data::TaskType;
+
+namespace detail {
 
 std::string_view domain(TaskType task) {
   switch (task) {
@@ -61,6 +61,26 @@ std::string_view task_requirement(TaskType task) {
   }
   return "";
 }
+
+std::string placeholder_rules(bool has_context) {
+  std::string t = "The prompt is a template. The placeholder {question} is replaced by the problem";
+  if (has_context) {
+    t += " and {context} by what the earlier agents passed on. Keep both placeholders, each exactly "
+         "once and written exactly like that.";
+  } else {
+    t += ". Keep it exactly once and written exactly like that. This agent receives no context from "
+         "other agents, so the prompt must not contain {context}.";
+  }
+  t += " Do not put any other word inside curly braces.\n\n";
+  return t;
+}
+
+}  // namespace detail
+
+namespace {
+
+using detail::domain;
+using detail::task_requirement;
 
 // Extra analysis steps and a length cap for the task types where the reference added them.
 std::string_view task_extras(TaskType task) {
@@ -121,15 +141,7 @@ llm::Request proposal_request(const mas::Agent& agent, data::TaskType task, std:
   t += task_requirement(task);
   t += "\n\n";
 
-  t += "The prompt is a template. The placeholder {question} is replaced by the problem";
-  if (has_context) {
-    t += " and {context} by what the earlier agents passed on. Keep both placeholders, each exactly "
-         "once and written exactly like that.";
-  } else {
-    t += ". Keep it exactly once and written exactly like that. This agent receives no context from "
-         "other agents, so the prompt must not contain {context}.";
-  }
-  t += " Do not put any other word inside curly braces.\n\n";
+  t += detail::placeholder_rules(has_context);
 
   t += task_extras(task);
   if (!task_extras(task).empty()) t += "\n";
