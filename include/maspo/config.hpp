@@ -10,10 +10,14 @@
 #pragma once
 
 #include <array>
+#include <cstdint>
 #include <filesystem>
+#include <map>
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include "maspo/baselines.hpp"
 #include "maspo/llm.hpp"
 #include "maspo/opt.hpp"
 
@@ -44,5 +48,37 @@ Config parse_config(std::string_view yaml, const std::string& file_name, const s
 
 // `flag_path` if not empty, else $MASPO_CONFIG if set and not empty, else default_config().
 Config load_config(const std::string& flag_path);
+
+// ---- bench files (`maspo bench BENCH.yaml`, docs/bench.md) -----------------------------------
+// Methods x systems x datasets x seeds, each cell optimized (when the method optimizes) under the
+// same budgets and evaluated on the same test items.
+struct BenchDataset {
+  std::string name;
+  std::string data;   // NAME[:FORMAT]=ABSOLUTE_PATH, as `--data` takes it
+  std::string pool;   // the same for a separate optimization split; "" = held out of `data`
+};
+
+struct BenchSpec {
+  std::string source;                        // the file, for messages
+  std::string name;                          // `name:`, else the file's stem
+  std::string config;                        // `config:` (absolute), "" = the command's --config
+  std::vector<opt::Method> methods;
+  std::vector<std::string> systems;          // built-in specs or absolute paths of system files
+  std::string context;                       // built-ins: raw | summary ("" = summary)
+  std::vector<BenchDataset> datasets;
+  std::vector<std::uint64_t> seeds = {0};
+  int eval_limit = 0;                        // test items per cell (0 = the whole test split)
+  opt::Settings settings;                    // `settings:` — MASPO's, paper defaults otherwise
+  opt::BaselineOptions baselines;            // `baselines:`
+  std::map<std::string, llm::Budget> budgets;   // `budget:` per role: every method's optimization
+  int concurrency = 16;
+  std::string on_bad_line = "fail";
+};
+
+// Reads a bench file. Relative paths are taken from the file's directory; `${MASPO_DATASETS}` in
+// a path is the environment variable, else the first of ../shared/datasets and
+// /work/shared/datasets that exists. Throws InputError naming file, line and key.
+BenchSpec load_bench_spec(const std::filesystem::path& path);
+BenchSpec parse_bench_spec(std::string_view yaml, const std::string& file_name, const std::filesystem::path& base_dir);
 
 }  // namespace maspo

@@ -98,4 +98,14 @@ struct Interval {
 // 95% Wilson score interval for k successes out of n (n = 0 gives [0, 1]).
 Interval wilson_interval(int successes, int n, double z = 1.959963984540054);
 
+// 95% percentile-bootstrap interval of the mean of `outcomes` (1 correct, 0 wrong): `resamples`
+// resamples with replacement, drawn from a seeded generator so a table is reproducible. For
+// means over seeds or datasets too, where Wilson's closed form does not apply. Empty: [0, 1].
+Interval bootstrap_interval(const std::vector<double>& outcomes, int resamples = 2000, std::uint64_t seed = 0);
+
+// Exact two-sided McNemar test for paired binary outcomes: `b` pairs where only the first
+// method is right, `c` where only the second is. p = min(1, 2 * P[X <= min(b, c)]),
+// X ~ Binomial(b + c, 1/2); 1 when b + c = 0.
+double mcnemar_exact_p(int b, int c);
+
 }  // namespace maspo::eval

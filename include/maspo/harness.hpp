@@ -17,6 +17,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -87,5 +88,28 @@ json to_json(const Summary& summary);
 Summary evaluate(llm::Client& client, std::shared_ptr<const mas::System> system,
                  const mas::PromptMap& prompts, const data::Dataset& dataset,
                  const eval::Grader& grader, const RunOptions& options);
+
+// ---- bench tables (`maspo bench`) --------------------------------------------------------------
+// One cell of a bench: a method on a system and a dataset with one seed, once it has run.
+struct CellOutcome {
+  std::string method, system, dataset;
+  std::uint64_t seed = 0;
+  std::string status = "pending";     // "done" | "pending" | "failed"
+  std::string error;
+  std::vector<std::pair<std::string, bool>> items;   // (item id, correct) of the scored items
+  json optimization = json::object(); // {calls: {role: n}, tokens, dollars, wall_s, stopped_by_budget}
+  json evaluation = json::object();   // {calls: {role: n}, tokens, dollars, wall_s}
+  std::string dir;                    // relative to the bench directory
+};
+
+// The results document (docs/bench.md, "results.json"): every cell with its accuracy and 95%
+// bootstrap interval; one row per (system, method) with per-dataset accuracy over all seeds'
+// items, the average over datasets (null until every dataset has a result), an exact McNemar test
+// against `maspo` on the items both answered (paired by seed and item id), and the cost.
+json bench_results(const std::string& bench, const std::string& file, const std::vector<std::string>& methods,
+                   const std::vector<std::string>& systems, const std::vector<std::string>& datasets,
+                   const std::vector<std::uint64_t>& seeds, const std::vector<CellOutcome>& cells);
+std::string bench_markdown(const json& results);   // accuracy table, then the cost table
+std::string bench_csv(const json& results);        // one line per (system, method, dataset)
 
 }  // namespace maspo::harness

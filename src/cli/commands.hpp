@@ -29,5 +29,6 @@ Action add_serve_command(CLI::App& app, const GlobalOptions& global);  // serve_
 Action add_run_command(CLI::App& app, const GlobalOptions& global);    // run_command.cpp
 Action add_optimize_command(CLI::App& app, const GlobalOptions& global);  // optimize_command.cpp
 Action add_resume_command(CLI::App& app, const GlobalOptions& global);    // optimize_command.cpp
+Action add_bench_command(CLI::App& app, const GlobalOptions& global);     // bench_command.cpp
 
 }  // namespace maspo::cli

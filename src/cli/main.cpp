@@ -46,6 +46,7 @@ int run(int argc, char** argv) {
   actions["run"] = maspo::cli::add_run_command(app, global);
   actions["optimize"] = maspo::cli::add_optimize_command(app, global);
   actions["resume"] = maspo::cli::add_resume_command(app, global);
+  actions["bench"] = maspo::cli::add_bench_command(app, global);
 
   try {
     app.parse(argc, argv);

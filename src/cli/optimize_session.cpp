@@ -132,29 +132,6 @@ void parse_budget_flag(const std::string& text, std::map<std::string, llm::Budge
 
 namespace {
 
-// An exclusive flock on RUN_DIR/run.lock for the life of the session (released by the kernel when
-// the process dies, so a crash never leaves a stale lock).
-class RunDirLock {
- public:
-  explicit RunDirLock(const std::string& run_dir) {
-    std::error_code ec;
-    fs::create_directories(run_dir, ec);
-    const std::string path = (fs::path(run_dir) / "run.lock").string();
-    fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (fd_ < 0) throw InputError(path + ": cannot create the run's lock file: " + std::strerror(errno));
-    if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
-      ::close(fd_);
-      throw InputError(run_dir + ": another maspo process is working on this run; wait for it to end");
-    }
-  }
-  ~RunDirLock() { ::close(fd_); }
-  RunDirLock(const RunDirLock&) = delete;
-  RunDirLock& operator=(const RunDirLock&) = delete;
-
- private:
-  int fd_ = -1;
-};
-
 mas::System system_of(const OptimizeInputs& in, data::TaskType task) {
   if (!in.system_text.empty()) return mas::parse_system(in.system_text, in.system, task);
   return load_system_flag(in.system, in.context, task);
@@ -262,7 +239,7 @@ int run_optimize_session(const std::string& run_dir, const OptimizeInputs& in,
 
   // One process per run directory: a second `optimize`/`resume` on it would race for the
   // store's steps and interleave the final evaluation's items.jsonl.
-  RunDirLock lock(run_dir);
+  DirLock lock(run_dir, "run.lock", "run");
   std::unique_ptr<store::RunStore> store =
       fresh ? store::RunStore::create(run_dir, to_json(in)) : store::RunStore::open(run_dir);
   if (fresh) print_estimate(opt::estimate(*system, settings, eval_items), config, std::cerr);

@@ -1,5 +1,11 @@
 #include "cli/run_setup.hpp"
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <iostream>
 #include <memory>
@@ -104,5 +110,19 @@ llm::CacheMode parse_cache_mode(const std::string& name) {
   if (name == "read_write") return llm::CacheMode::read_write;
   throw InputError("--cache: expected read_write, replay or off, got '" + name + "'");
 }
+
+DirLock::DirLock(const std::string& dir, const std::string& file, const std::string& what) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  const std::string path = (std::filesystem::path(dir) / file).string();
+  fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd_ < 0) throw InputError(path + ": cannot create the " + what + "'s lock file: " + std::strerror(errno));
+  if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+    ::close(fd_);
+    throw InputError(dir + ": another maspo process is working on this " + what + "; wait for it to end");
+  }
+}
+
+DirLock::~DirLock() { ::close(fd_); }
 
 }  // namespace maspo::cli

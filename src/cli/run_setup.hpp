@@ -36,4 +36,18 @@ void report_skipped_lines(const data::Dataset& dataset);
 
 llm::CacheMode parse_cache_mode(const std::string& name);   // read_write | replay | off
 
+// An exclusive flock on DIR/FILE for the life of the object: one process per run or bench
+// directory. Released by the kernel when the process dies, so a crash never leaves a stale lock.
+// Throws InputError when another process holds it (`what` names the kind: "run", "bench").
+class DirLock {
+ public:
+  DirLock(const std::string& dir, const std::string& file, const std::string& what);
+  ~DirLock();
+  DirLock(const DirLock&) = delete;
+  DirLock& operator=(const DirLock&) = delete;
+
+ private:
+  int fd_ = -1;
+};
+
 }  // namespace maspo::cli
