@@ -137,6 +137,10 @@ std::pair<mas::PromptMap, json> optimize(const BenchInputs& in, const fs::path& 
 
 }  // namespace
 
+std::string system_label(const std::string& system) {
+  return mas::is_builtin_spec(system) ? system : fs::path(system).filename().string();
+}
+
 fs::path cell_path(const CellKey& key) {
   return fs::path("cells") / folder_name(key.system) / key.dataset / std::string(opt::to_string(key.method)) /
          ("seed-" + std::to_string(key.seed));
@@ -166,7 +170,7 @@ harness::CellOutcome run_cell(const BenchInputs& in, const fs::path& bench_dir, 
 
   harness::CellOutcome out;
   out.method = std::string(opt::to_string(key.method));
-  out.system = key.system;
+  out.system = system_label(key.system);
   out.dataset = key.dataset;
   out.seed = key.seed;
   out.dir = rel.string();

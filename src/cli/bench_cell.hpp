@@ -41,6 +41,9 @@ struct CellKey {
   std::uint64_t seed = 0;
 };
 
+// How a system appears in tables: a built-in spec as written, a file by its file name.
+std::string system_label(const std::string& system);
+
 // "cells/<system>/<dataset>/<method>/seed-<n>", the system made a safe folder name.
 std::filesystem::path cell_path(const CellKey& key);
 

@@ -46,6 +46,13 @@ json protocol(const BenchSpec& spec) {
 BenchInputs load_inputs(const BenchSpec& spec, const GlobalOptions& global) {
   BenchInputs in;
   in.spec = spec;
+  std::set<std::string> labels;
+  for (const auto& s : spec.systems) {
+    if (!labels.insert(system_label(s)).second) {
+      throw InputError(spec.source + ": systems: two systems are named '" + system_label(s) +
+                       "' in tables and folders; rename one file");
+    }
+  }
   in.config = load_config(!spec.config.empty() ? spec.config : global.config_path);
   for (const auto& d : spec.datasets) {
     const std::string where = spec.source + ": datasets." + d.name;
@@ -148,7 +155,7 @@ int dry_run(const BenchInputs& in) {
 void write_results(const BenchInputs& in, const fs::path& out, const std::vector<harness::CellOutcome>& cells) {
   std::vector<std::string> methods, systems, datasets;
   for (auto m : in.spec.methods) methods.emplace_back(opt::to_string(m));
-  systems = in.spec.systems;
+  for (const auto& s : in.spec.systems) systems.push_back(system_label(s));
   for (const auto& d : in.spec.datasets) datasets.push_back(d.name);
   const json results = harness::bench_results(in.spec.name, in.spec.source, methods, systems, datasets, in.spec.seeds, cells);
   write_file_atomic(out / "results.json", results.dump(2) + "\n");
@@ -178,7 +185,7 @@ int run_bench(const BenchCommandOptions& o, const GlobalOptions& global) {
   for (const auto& key : keys) {
     harness::CellOutcome pending;
     pending.method = std::string(opt::to_string(key.method));
-    pending.system = key.system;
+    pending.system = system_label(key.system);
     pending.dataset = key.dataset;
     pending.seed = key.seed;
     pending.dir = cell_path(key).string();
@@ -188,7 +195,7 @@ int run_bench(const BenchCommandOptions& o, const GlobalOptions& global) {
   for (std::size_t i = 0; i < keys.size(); ++i) {
     if (outcomes[i].status == "done") continue;
     const std::string label = fmt::format("[{}/{}] {} {} {} seed {}", i + 1, keys.size(), outcomes[i].method,
-                                          keys[i].system, keys[i].dataset, keys[i].seed);
+                                          outcomes[i].system, keys[i].dataset, keys[i].seed);
     try {
       outcomes[i] = run_cell(in, out, keys[i], label);
     } catch (const BenchBudgetStop& stop) {

@@ -1,5 +1,7 @@
 // TEST DOUBLE: the fake OpenAI server as a process, for tests that drive the maspo binary.
-//   fake_openai_server [--port N] [--latency-ms N] [--fault KIND:COUNT[:RETRY_AFTER_S]]...
+//   fake_openai_server [--port N] [--latency-ms N] [--fault KIND:COUNT[:RETRY_AFTER_S]]... [--responder echo|testbed]
+// --responder testbed answers as the synthetic testbed's role named by the request's model
+// ("testbed-agents", "testbed-optimizer", "testbed-judge"; tests/support/synthetic_testbed.hpp).
 // Prints "PORT <n>" once listening; runs until SIGTERM or SIGINT.
 #include <csignal>
 #include <cstdlib>
@@ -9,6 +11,7 @@
 #include <vector>
 
 #include "support/fake_openai_server.hpp"
+#include "support/synthetic_testbed.hpp"
 
 namespace {
 
@@ -24,11 +27,13 @@ struct Args {
   int port = 0;
   double latency_s = 0.0;
   std::vector<FaultArg> faults;
+  bool testbed = false;
 };
 
 [[noreturn]] void usage_error(const std::string& message) {
   std::cerr << "fake_openai_server: " << message << "\n"
-            << "usage: fake_openai_server [--port N] [--latency-ms N] [--fault KIND:COUNT[:RETRY_AFTER_S]]...\n";
+            << "usage: fake_openai_server [--port N] [--latency-ms N] [--fault KIND:COUNT[:RETRY_AFTER_S]]... "
+               "[--responder echo|testbed]\n";
   std::exit(2);
 }
 
@@ -81,6 +86,9 @@ Args parse_args(int argc, char** argv) {
       auto ms = number(value);
       if (!ms) usage_error("bad latency '" + value + "'");
       args.latency_s = *ms / 1000.0;
+    } else if (flag == "--responder") {
+      if (value != "echo" && value != "testbed") usage_error("--responder wants echo or testbed, got '" + value + "'");
+      args.testbed = value == "testbed";
     } else if (flag == "--fault") {
       args.faults.push_back(parse_fault(value));
     } else {
@@ -108,6 +116,13 @@ int main(int argc, char** argv) {
   try {
     maspo::testing::FakeOpenAIServer server(options);
     for (const auto& f : args.faults) server.push_fault(f.fault, f.count, f.retry_after_s);
+    if (args.testbed) {
+      server.set_responder([](const maspo::llm::Request& r) {
+        const std::string prefix = "testbed-";
+        const std::string role = r.model.rfind(prefix, 0) == 0 ? r.model.substr(prefix.size()) : "agents";
+        return maspo::testing::testbed_reply(role, r);
+      });
+    }
     std::cout << "PORT " << server.port() << std::endl;
     int received = 0;
     sigwait(&signals, &received);

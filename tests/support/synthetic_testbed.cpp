@@ -166,6 +166,38 @@ llm::ClientOptions Testbed::client_options(const std::string& cache_path) const 
   return o;
 }
 
+std::string testbed_system_yaml() {
+  auto block = [](const std::string& text) {
+    std::string out;
+    std::stringstream ss(text);
+    for (std::string line; std::getline(ss, line);) out += "      " + line + "\n";
+    return out;
+  };
+  return "name: synthetic-testbed\ntask: math\ncontext: raw\nagents:\n"
+         "  - id: predictor\n    type: Predictor\n    role: Solves the problem step by step.\n    template: |\n" +
+         block(prompt_text("predictor", {})) +
+         "  - id: reflector\n    type: Reflector\n    role: Reviews the proposed solution and gives the final answer.\n"
+         "    template: |\n" +
+         block(prompt_text("reflector", {})) + "edges:\n  - predictor -> reflector\n";
+}
+
+std::string testbed_gsm8k_jsonl(int questions) {
+  std::string out;
+  for (int i = 0; i < questions; ++i) {
+    out += "{\"question\": \"Synthetic problem number " + std::to_string(i) + ".\", \"answer\": \"#### 1\"}\n";
+  }
+  return out;
+}
+
+std::string testbed_http_config(int port, int max_concurrency) {
+  std::string out = "models:\n";
+  for (const char* role : {"agents", "optimizer", "judge"}) {
+    out += std::string("  ") + role + ":\n    backend: openai\n    base_url: http://127.0.0.1:" + std::to_string(port) +
+           "/v1\n    model: testbed-" + role + "\n    max_concurrency: " + std::to_string(max_concurrency) + "\n";
+  }
+  return out;
+}
+
 Testbed make_testbed(int questions) {
   Testbed t;
   std::vector<mas::Agent> agents(2);

@@ -44,4 +44,12 @@ std::string testbed_reply(std::string_view role, const llm::Request& request);
 
 bool has_feature(std::string_view prompt, std::string_view feature);
 
+// The same testbed for the `maspo` binary through the fake server (fake_openai_server
+// --responder testbed, which answers each request as the role named by its model,
+// "testbed-<role>"): the system as a YAML file, the pool as GSM8K lines (gold "1"), and a config
+// whose three roles point at the server.
+std::string testbed_system_yaml();
+std::string testbed_gsm8k_jsonl(int questions);
+std::string testbed_http_config(int port, int max_concurrency = 16);
+
 }  // namespace maspo::testing
