@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include "cli/commands.hpp"
+#include "cli/flag_checks.hpp"
 #include "maspo/config.hpp"
 #include "maspo/llm.hpp"
 
@@ -77,7 +78,9 @@ int run_ask(const AskOptions& o, const GlobalOptions& global) {
         {"attempts", reply.attempts},
         {"dollars", dollars},
     };
-    std::cout << out.dump() << '\n';
+    // A reply that is not UTF-8 (a model can emit any bytes) must not make the JSON unwritable:
+    // the bad bytes become U+FFFD, as items.jsonl does.
+    std::cout << out.dump(-1, ' ', false, llm::json::error_handler_t::replace) << '\n';
   } else {
     std::cout << reply.text << '\n';
     std::cerr << fmt::format("usage: role={} model={} prompt_tokens={} completion_tokens={} latency_s={:.3f} "
@@ -100,10 +103,10 @@ Action add_ask_command(CLI::App& app, const GlobalOptions& global) {
       ->capture_default_str();
   cmd->add_option("--system", o->system, "System message");
   cmd->add_option("--temperature", o->temperature, "Sampling temperature")
-      ->check(CLI::NonNegativeNumber)
+      ->check(number_at_least(0))
       ->capture_default_str();
   cmd->add_option("--max-tokens", o->max_tokens, "Most tokens in the reply (default: the backend's)")
-      ->check(CLI::PositiveNumber);
+      ->check(whole_number(1));
   cmd->add_option("--cache", o->cache, "Cache mode for this request (default: the config's)")
       ->check(CLI::IsMember({"read_write", "replay", "off"}));
   cmd->add_flag("--json", o->json, "Print one JSON object on stdout instead of the text and the usage line");

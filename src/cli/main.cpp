@@ -1,5 +1,6 @@
 // `maspo`: parses flags, runs the chosen subcommand, and turns every failure into a message on
 // stderr and an exit code (0 ok, 1 the run failed, 2 bad input, 3 stopped at a budget). No exception leaves main().
+#include <algorithm>
 #include <cstdio>
 #include <exception>
 #include <iostream>
@@ -51,6 +52,18 @@ int run(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
+    // A word that names no subcommand is left over, and CLI11 only says "A subcommand is required".
+    const auto left = app.remaining();
+    const auto word = std::find_if(left.begin(), left.end(), [](const std::string& a) { return a.rfind('-', 0) != 0; });
+    if (app.get_subcommands().empty() && word != left.end()) {
+      std::string names;
+      for (const auto* sub : app.get_subcommands([](const CLI::App*) { return true; })) {
+        names += (names.empty() ? "" : ", ") + sub->get_name();
+      }
+      std::cerr << "maspo: unknown subcommand '" << word->substr(0, 40) << (word->size() > 40 ? "...": "")
+                << "' (expected one of: " << names << ")\nRun with --help for more information.\n";
+      return kBadInput;
+    }
     // --help and --version arrive here too, with exit code 0.
     return app.exit(e) == 0 ? 0 : kBadInput;
   }

@@ -9,6 +9,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/commands.hpp"
+#include "cli/flag_checks.hpp"
 #include "cli/optimize_session.hpp"
 #include "cli/run_setup.hpp"
 #include "maspo/config.hpp"
@@ -79,6 +80,13 @@ int run_optimize(OptimizeFlags& f, const GlobalOptions& global) {
   // A system file is stored by content, so a resume runs the same system even if the file changed.
   if (std::filesystem::is_regular_file(in.system)) in.system_text = maspo::read_file(in.system);
   if (!in.prompts_path.empty()) {
+    // Checked here, the way `maspo run` reads it, so a bad entry is reported at its line of the
+    // file: the session only sees the parsed JSON. The system's agents depend on the task, so on
+    // the dataset (loaded again by the session, which also checks --pool).
+    {
+      const data::Dataset test = load_data_flag(in.data, in.on_bad_line, "--data");
+      mas::load_prompt_map(in.prompts_path, load_system_flag(in.system, in.context, test.task));
+    }
     std::string text = maspo::read_file(in.prompts_path);
     try {
       in.seed_prompts = nlohmann::json::parse(text);
@@ -133,7 +141,7 @@ Action add_optimize_command(CLI::App& app, const GlobalOptions& global) {
   cmd->add_option("--prompts", f->in.prompts_path, "Seed prompt map JSON (default: the system's templates)");
   cmd->add_option("--budget", f->budgets, "ROLE:KIND=N, e.g. judge:calls=5000 or all:dollars=20 (repeatable)");
   cmd->add_flag("--dry-run", f->dry_run, "Print the pre-flight estimate of calls, tokens and dollars, and exit");
-  cmd->add_option("--seed", f->seed, "Seed of pools, batches and choices");
+  cmd->add_option("--seed", f->seed, "Seed of pools, batches and choices")->check(whole_number<std::uint64_t>(0));
   cmd->add_option("--rounds", f->rounds, "D: rounds over all agents")->check(CLI::Range(1, 100));
   cmd->add_option("--layers", f->layers, "T: beam layers per agent per visit")->check(CLI::Range(1, 100));
   cmd->add_option("--batch-size", f->batch_size, "|B|: questions per layer")->check(CLI::Range(1, 10000));
@@ -155,7 +163,7 @@ Action add_optimize_command(CLI::App& app, const GlobalOptions& global) {
   cmd->add_option("--context", f->in.context, "Built-in systems: context passing (default summary)")
       ->check(CLI::IsMember({"raw", "summary"}));
   cmd->add_option("--eval-limit", f->in.eval_limit, "Final evaluation on the first N test items (0 = all)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(whole_number(0));
   cmd->add_flag("--no-final-eval", f->no_final_eval, "Skip the final evaluation of seed vs optimized prompts");
   cmd->add_option("--on-bad-line", f->in.on_bad_line, "A malformed dataset line: fail (default) or skip")
       ->check(CLI::IsMember({"fail", "skip"}));

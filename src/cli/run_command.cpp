@@ -9,6 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include "cli/commands.hpp"
+#include "cli/flag_checks.hpp"
 #include "cli/progress_line.hpp"
 #include "cli/run_setup.hpp"
 #include "maspo/config.hpp"
@@ -85,8 +86,10 @@ Action add_run_command(CLI::App& app, const GlobalOptions& global) {
   cmd->add_option("--out", o->out, "Output directory (items.jsonl, summary.json, run.json)")->required();
   cmd->add_option("--prompts", o->prompts, "Prompt map JSON {agent: template} (e.g. best_prompts.json)");
   cmd->add_option("--limit", o->limit, "Evaluate the first N items of a seeded shuffle (0 = all)")
-      ->check(CLI::NonNegativeNumber);
-  cmd->add_option("--seed", o->seed, "Seed of the --limit shuffle")->capture_default_str();
+      ->check(whole_number(0));
+  cmd->add_option("--seed", o->seed, "Seed of the --limit shuffle")
+      ->check(whole_number<std::uint64_t>(0))
+      ->capture_default_str();
   cmd->add_option("--concurrency", o->concurrency, "Questions in flight at once")
       ->check(CLI::Range(1, 4096))
       ->capture_default_str();

@@ -4,6 +4,7 @@
 
 #include "config/sections.hpp"
 #include "maspo/util.hpp"
+#include "util/yaml_text.hpp"
 
 namespace maspo {
 
@@ -49,13 +50,7 @@ Config default_config() {
 }
 
 Config parse_config(std::string_view yaml, const std::string& file_name, const std::filesystem::path& base_dir) {
-  YAML::Node root;
-  try {
-    root = YAML::Load(std::string(yaml));
-  } catch (const YAML::Exception& e) {
-    int line = e.mark.is_null() ? 0 : e.mark.line + 1;
-    throw InputError(where(file_name, line, "", "invalid YAML: " + e.msg));
-  }
+  YAML::Node root = load_yaml_text(yaml, file_name);
   config::Source source{file_name, base_dir};
   config::Field top(source, root, "", 1);
   Config config;

@@ -5,6 +5,8 @@
 #include <limits>
 #include <set>
 
+#include <fmt/format.h>
+
 #include "maspo/util.hpp"
 
 namespace maspo::config {
@@ -42,9 +44,33 @@ bool parse_double(const std::string& text, double& out) {
   return ec == std::errc() && ptr == end && !text.empty() && std::isfinite(out);
 }
 
+// Byte offset of the first byte that is not part of well-formed UTF-8 (strictly: no overlong
+// forms, no surrogates), or npos. yaml-cpp passes such bytes through, and a config value ends up
+// in JSON (cache keys, run manifests), which only holds UTF-8.
+std::size_t invalid_utf8_offset(std::string_view text) {
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    const std::size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+    bool ok = len > 0 && i + len <= text.size();
+    unsigned cp = c & (0xFFu >> (len + 1));
+    for (std::size_t k = 1; ok && k < len; ++k) {
+      const auto next = static_cast<unsigned char>(text[i + k]);
+      ok = (next & 0xC0) == 0x80;
+      cp = (cp << 6) | (next & 0x3F);
+    }
+    if (ok && len > 1) {
+      static constexpr unsigned kMin[] = {0, 0, 0x80, 0x800, 0x10000};
+      ok = cp >= kMin[len] && cp <= 0x10FFFF && !(cp >= 0xD800 && cp <= 0xDFFF);
+    }
+    if (!ok) return i;
+    i += len;
+  }
+  return std::string_view::npos;
+}
+
 // YAML 1.2 core schema for plain scalars: quoted scalars stay strings.
-llm::json scalar_to_json(const YAML::Node& node) {
-  const std::string& s = node.Scalar();
+llm::json scalar_to_json(const YAML::Node& node, const std::string& s) {
   if (node.Tag() == "!") return s;
   static const std::set<std::string, std::less<>> nulls = {"", "~", "null", "Null", "NULL"};
   static const std::set<std::string, std::less<>> trues = {"true", "True", "TRUE"};
@@ -105,6 +131,15 @@ void Field::expect_scalar(std::string_view expected) const {
   if (!node_.IsScalar()) fail("expected " + std::string(expected) + ", got " + std::string(kind()));
 }
 
+const std::string& Field::scalar() const {
+  const std::string& text = node_.Scalar();
+  if (const std::size_t bad = invalid_utf8_offset(text); bad != std::string_view::npos) {
+    fail("the value is not valid UTF-8 (bad byte 0x" + fmt::format("{:02X}", static_cast<unsigned char>(text[bad])) +
+         " at byte " + std::to_string(bad + 1) + " of the value); expected UTF-8 text");
+  }
+  return text;
+}
+
 std::vector<Field> Field::entries() const {
   if (node_.IsNull()) return {};
   if (!node_.IsMap()) fail("expected a map of `key: value` entries, got " + std::string(kind()));
@@ -116,6 +151,9 @@ std::vector<Field> Field::entries() const {
       throw InputError(where(source_->file, line, path_, "every key must be a plain name"));
     }
     std::string name = kv.first.Scalar();
+    if (invalid_utf8_offset(name) != std::string_view::npos) {
+      throw InputError(where(source_->file, line, path_, "a key is not valid UTF-8; expected a plain name"));
+    }
     std::string child = path_.empty() ? name : path_ + "." + name;
     if (!seen.insert(name).second) {
       throw InputError(where(source_->file, line, child, "duplicate key (it is already set above)"));
@@ -127,13 +165,13 @@ std::vector<Field> Field::entries() const {
 
 std::string Field::string() const {
   expect_scalar("a string");
-  return node_.Scalar();
+  return scalar();
 }
 
 std::string Field::one_of(std::initializer_list<std::string_view> values) const {
   std::vector<std::string_view> allowed(values);
   expect_scalar("one of: " + join(allowed));
-  const std::string& s = node_.Scalar();
+  const std::string& s = scalar();
   for (auto v : values) {
     if (s == v) return s;
   }
@@ -143,8 +181,8 @@ std::string Field::one_of(std::initializer_list<std::string_view> values) const 
 std::int64_t Field::positive_int() const {
   expect_scalar("a positive integer");
   std::int64_t v = 0;
-  if (!parse_int(node_.Scalar(), v) || v <= 0) {
-    fail("expected a positive integer (got " + shown(node_.Scalar()) + ")");
+  if (!parse_int(scalar(), v) || v <= 0) {
+    fail("expected a positive integer (got " + shown(scalar()) + ")");
   }
   return v;
 }
@@ -158,8 +196,8 @@ int Field::positive_int32() const {
 double Field::positive_number() const {
   expect_scalar("a positive number");
   double v = 0;
-  if (!parse_double(node_.Scalar(), v) || v <= 0) {
-    fail("expected a positive number (got " + shown(node_.Scalar()) + ")");
+  if (!parse_double(scalar(), v) || v <= 0) {
+    fail("expected a positive number (got " + shown(scalar()) + ")");
   }
   return v;
 }
@@ -167,14 +205,14 @@ double Field::positive_number() const {
 double Field::non_negative_number() const {
   expect_scalar("a number >= 0");
   double v = 0;
-  if (!parse_double(node_.Scalar(), v) || v < 0) {
-    fail("expected a number >= 0 (got " + shown(node_.Scalar()) + ")");
+  if (!parse_double(scalar(), v) || v < 0) {
+    fail("expected a number >= 0 (got " + shown(scalar()) + ")");
   }
   return v;
 }
 
 std::vector<std::string> Field::string_or_list() const {
-  if (node_.IsScalar()) return {node_.Scalar()};
+  if (node_.IsScalar()) return {scalar()};
   if (!node_.IsSequence()) fail("expected a string or a list of strings, got " + std::string(kind()));
   if (node_.size() == 0) fail("expected at least one entry");
   std::vector<std::string> out;
@@ -208,7 +246,7 @@ llm::json Field::as_json() const {
     }
     return out;
   }
-  if (node_.IsScalar()) return scalar_to_json(node_);
+  if (node_.IsScalar()) return scalar_to_json(node_, scalar());
   if (node_.IsNull()) return nullptr;
   return nullptr;
 }

@@ -56,6 +56,7 @@ class Field {
   Field item(std::size_t index) const;     // an entry of a list
   std::string_view kind() const;           // "a map", "a list", ... for messages
   void expect_scalar(std::string_view expected) const;
+  const std::string& scalar() const;       // the node's text, failing unless it is UTF-8
 
   const Source* source_;
   YAML::Node node_;

@@ -23,6 +23,32 @@ const json& need_field(const json& record, const std::string& key, std::string_v
   return *it;
 }
 
+// The start of `value`'s compact JSON text, at most about `budget` characters: json::dump would
+// serialise all of it first (and recurse once per level, so a value nested thousands deep would
+// overflow the stack), when an error message only shows its first few dozen characters.
+void dump_start(const json& value, std::string& out, std::size_t budget, int depth) {
+  if (out.size() > budget) return;
+  if (value.is_array() || value.is_object()) {
+    const bool is_object = value.is_object();
+    out += is_object ? '{' : '[';
+    if (depth >= 16 && !value.empty()) {
+      out += "...";
+    } else {
+      bool first = true;
+      for (auto it = value.begin(); it != value.end(); ++it) {
+        if (out.size() > budget) return;
+        if (!first) out += ',';
+        first = false;
+        if (is_object) out += json(it.key()).dump(-1, ' ', false, json::error_handler_t::replace) + ":";
+        dump_start(*it, out, budget, depth + 1);
+      }
+    }
+    if (out.size() <= budget) out += is_object ? '}' : ']';
+    return;
+  }
+  out += value.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
 }  // namespace
 
 std::string describe_value(const json& value) {
@@ -38,7 +64,10 @@ std::string describe_value(const json& value) {
     case json::value_t::object: kind = "object"; break;
     default: kind = "value"; break;
   }
-  return kind + " " + excerpt(value.dump(-1, ' ', false, json::error_handler_t::replace));
+  constexpr std::size_t kShown = 60;  // excerpt's default length
+  std::string text;
+  dump_start(value, text, kShown, 0);
+  return kind + " " + excerpt(text, kShown);
 }
 
 void require_object(const json& record) {

@@ -1,5 +1,7 @@
 #include "data/record_reader.hpp"
 
+#include <optional>
+
 #include "data/text.hpp"
 #include "maspo/util.hpp"
 
@@ -22,6 +24,38 @@ std::string parse_error_text(const json::parse_error& error, bool single_line) {
   }
   return text;
 }
+
+// nlohmann's parser builds values of any depth, but copying, comparing and dumping them recurse,
+// so a line nested 100,000 deep would overflow the stack later on. One pass over the bytes finds
+// the offset where nesting first goes deeper than kMaxJsonDepth, before anything is built.
+constexpr int kMaxJsonDepth = 512;
+
+std::optional<std::size_t> too_deep_offset(std::string_view text) {
+  int depth = 0;
+  bool in_string = false;
+  bool escaped = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (escaped) {
+        escaped = false;
+      } else if (c == '\\') {
+        escaped = true;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > kMaxJsonDepth) return i;
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  return std::nullopt;
+}
+
+const std::string kTooDeep = "JSON nested deeper than " + std::to_string(kMaxJsonDepth) + " levels";
 
 std::string_view strip_bom(std::string_view text) {
   if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
@@ -46,6 +80,8 @@ std::vector<RawRecord> split_lines(std::string_view text) {
     record.index = static_cast<int>(records.size());
     if (auto bad = invalid_utf8_offset(line)) {
       record.error = "invalid UTF-8 at byte " + std::to_string(*bad + 1) + " of the line; expected UTF-8 text";
+    } else if (too_deep_offset(line)) {
+      record.error = kTooDeep + "; expected a JSON object per line";
     } else {
       try {
         record.value = json::parse(line);
@@ -61,6 +97,9 @@ std::vector<RawRecord> split_lines(std::string_view text) {
 json parse_document(std::string_view text, const std::string& file, std::string_view expected) {
   if (auto bad = invalid_utf8_offset(text)) {
     throw InputError(where(file, line_of_offset(text, *bad), "", "invalid UTF-8; expected UTF-8 text"));
+  }
+  if (auto deep = too_deep_offset(text)) {
+    throw InputError(where(file, line_of_offset(text, *deep), "", kTooDeep + "; expected " + std::string(expected)));
   }
   try {
     return json::parse(text);

@@ -131,11 +131,21 @@ Summary evaluate(llm::Client& client, std::shared_ptr<const mas::System> system,
   fs::create_directories(options.out_dir, ec);
   if (ec) throw InputError(fmt::format("{}: cannot create the output directory: {}", options.out_dir.string(), ec.message()));
 
-  write_or_check_manifest(options.out_dir / "run.json",
-                          make_manifest(client, *system, prompts, dataset, options.limit, options.seed));
+  const fs::path manifest_path = options.out_dir / "run.json";
+  const fs::path items_path = options.out_dir / "items.jsonl";
+  // run.json is written before any item, so items without it were not written by a maspo run:
+  // resuming into them would count someone else's records as ours. (A file that is not even
+  // item records says so first, without being touched.)
+  if (!fs::exists(manifest_path, ec) && fs::exists(items_path, ec)) {
+    read_items(items_path, /*repair=*/false);
+    throw InputError(fmt::format("{}: holds an items.jsonl but no run.json, so it is not a maspo run "
+                                 "(maspo writes run.json before any item); expected a new directory or an "
+                                 "earlier run's --out",
+                                 options.out_dir.string()));
+  }
+  write_or_check_manifest(manifest_path, make_manifest(client, *system, prompts, dataset, options.limit, options.seed));
 
   const std::vector<data::Example> selected = data::sample(dataset.examples, options.limit, options.seed);
-  const fs::path items_path = options.out_dir / "items.jsonl";
   std::map<std::string, nlohmann::json> finished = read_items(items_path);
 
   // Items that ended in a system error are run again on resume: the error was most likely a

@@ -13,7 +13,7 @@
 
 namespace maspo::harness {
 
-std::map<std::string, nlohmann::json> read_items(const std::filesystem::path& path) {
+std::map<std::string, nlohmann::json> read_items(const std::filesystem::path& path, bool repair) {
   std::map<std::string, nlohmann::json> items;
   if (!std::filesystem::exists(path)) return items;
   const std::string text = read_file(path);
@@ -50,7 +50,7 @@ std::map<std::string, nlohmann::json> read_items(const std::filesystem::path& pa
     if (!ok) {
       if (i + 1 == lines.size()) {
         // A crash mid-append: forget the partial item (it will be run again).
-        std::filesystem::resize_file(path, line.offset);
+        if (repair) std::filesystem::resize_file(path, line.offset);
         break;
       }
       throw InputError(where(path.string(), static_cast<int>(i + 1), "",

@@ -15,8 +15,9 @@ namespace maspo::harness {
 
 // Finished items by id, from an existing file. A torn (unterminated or unparsable) LAST line is
 // dropped and the file truncated before it, so the next append starts on a clean line; a bad line
-// anywhere else is an InputError (the file was edited or belongs to something else).
-std::map<std::string, nlohmann::json> read_items(const std::filesystem::path& path);
+// anywhere else is an InputError (the file was edited or belongs to something else). With
+// `repair` false the torn line is only dropped, the file left as it is (a file maspo may not own).
+std::map<std::string, nlohmann::json> read_items(const std::filesystem::path& path, bool repair = true);
 
 // Appends lines and flushes each to the OS, so a kill loses at most the line being written.
 class ItemsWriter {

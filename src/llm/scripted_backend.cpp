@@ -4,7 +4,11 @@
 #include <re2/re2.h>
 #include <yaml-cpp/yaml.h>
 
+#include <filesystem>
+#include <system_error>
+
 #include "maspo/util.hpp"
+#include "util/yaml_text.hpp"
 
 namespace maspo::llm {
 
@@ -58,14 +62,11 @@ ScriptedBackend::ScriptedBackend(Script script, std::string label)
     : script_(std::move(script)), label_(std::move(label)) {}
 
 std::shared_ptr<ScriptedBackend> ScriptedBackend::from_rules_file(const std::string& path) {
-  YAML::Node root;
-  try {
-    root = YAML::LoadFile(path);
-  } catch (const YAML::BadFile&) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) {
     throw InputError(path + ": cannot open the scripted backend's rules file");
-  } catch (const YAML::Exception& e) {
-    throw InputError(where(path, e.mark.line + 1, "", "invalid YAML: " + e.msg));
   }
+  YAML::Node root = load_yaml_text(read_file(path), path);
   if (!root.IsMap() || !root["rules"] || !root["rules"].IsSequence()) {
     throw InputError(where(path, root.Mark().line + 1, "rules", "expected a list of rules under `rules:`"));
   }
@@ -87,7 +88,11 @@ std::shared_ptr<ScriptedBackend> ScriptedBackend::from_rules_file(const std::str
         throw InputError(where(path, line, node["match"] ? "reply" : "match", "missing (every rule needs match and reply)"));
       }
       Rule rule;
-      rule.pattern = std::make_shared<RE2>(node["match"].as<std::string>());
+      // The pattern is the user's: a bad one is reported below as an InputError, so RE2 must not
+      // also log its own "re2.cc: Error parsing ..." line on stderr.
+      RE2::Options options;
+      options.set_log_errors(false);
+      rule.pattern = std::make_shared<RE2>(node["match"].as<std::string>(), options);
       if (!rule.pattern->ok()) {
         throw InputError(where(path, node["match"].Mark().line + 1, "match", "invalid regex: " + rule.pattern->error()));
       }

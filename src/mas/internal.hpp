@@ -25,6 +25,10 @@ const std::vector<std::string_view>& seed_types();
 // Joins `items` with ", " (for lists of ids in messages).
 std::string join(const std::vector<std::string>& items, std::string_view separator = ", ");
 
+// Agent ids for a message: "a, b, c", or the first ten and ", ... and N more", so a system of
+// thousands of agents still gets a one-line message.
+std::string join_ids(const std::vector<std::string>& ids);
+
 // Whether `text` is valid UTF-8; on failure `bad_offset` is the offset of the first bad byte.
 bool valid_utf8(std::string_view text, std::size_t* bad_offset = nullptr);
 

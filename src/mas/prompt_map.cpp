@@ -16,7 +16,7 @@ std::string agent_list(const System& system) {
   for (const Agent& a : system.agents()) {
     if (a.kind == AgentKind::llm) ids.push_back(a.id);
   }
-  return detail::join(ids);
+  return detail::join_ids(ids);
 }
 
 // Checks one entry; `line` is where it is in the file (0 when unknown).

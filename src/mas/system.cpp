@@ -55,6 +55,13 @@ std::string join(const std::vector<std::string>& items, std::string_view separat
   return out;
 }
 
+std::string join_ids(const std::vector<std::string>& ids) {
+  constexpr std::size_t kShown = 10;
+  if (ids.size() <= kShown) return join(ids);
+  return join(std::vector<std::string>(ids.begin(), ids.begin() + kShown)) + ", ... and " +
+         std::to_string(ids.size() - kShown) + " more";
+}
+
 }  // namespace detail
 
 namespace {
@@ -92,8 +99,11 @@ std::string describe_cycle(const std::vector<Agent>& agents, const std::vector<s
   std::reverse(cycle.begin(), cycle.end());  // we walked predecessors; show edge direction
   // Start at the agent declared first, so the message does not depend on where the walk began.
   std::rotate(cycle.begin(), std::min_element(cycle.begin(), cycle.end()), cycle.end());
+  // A long loop shows its start only: the message must stay one readable line.
+  constexpr std::size_t kShown = 10;
   std::string out;
-  for (std::size_t i : cycle) out += agents[i].id + " -> ";
+  for (std::size_t k = 0; k < cycle.size() && k < kShown; ++k) out += agents[cycle[k]].id + " -> ";
+  if (cycle.size() > kShown) out += "... (" + std::to_string(cycle.size() - kShown) + " more agents) -> ";
   return out + agents[cycle.front()].id;
 }
 
@@ -138,7 +148,7 @@ System::System(std::string name, TaskType task, ContextMode context, std::vector
       if (!declared.count(*end)) {
         throw InputError(where(source_, 0, "",
                                "edge `" + from + " -> " + to + "`: unknown agent `" + *end +
-                                   "` (agents: " + detail::join(ids) + ")"));
+                                   "` (agents: " + detail::join_ids(ids) + ")"));
       }
     }
     std::size_t f = declared[from], t = declared[to];
@@ -185,7 +195,7 @@ System::System(std::string name, TaskType task, ContextMode context, std::vector
     const Agent& second = agents[declared[sinks[1]]];
     throw InputError(where(source_, second.line, "",
                            "the system has " + std::to_string(sinks.size()) + " terminal agents (" +
-                               detail::join(sinks) + "); expected exactly one agent with no successors, "
+                               detail::join_ids(sinks) + "); expected exactly one agent with no successors, "
                                "whose output is the system's answer"));
   }
 

@@ -15,6 +15,7 @@
 #include "maspo/mas.hpp"
 #include "maspo/util.hpp"
 #include "mas/internal.hpp"
+#include "util/yaml_text.hpp"
 
 namespace maspo::mas {
 
@@ -284,12 +285,7 @@ System parse_system(std::string_view yaml_text, std::string_view source_name, st
   if (!detail::valid_utf8(yaml_text, &bad)) {
     p.fail(line_at(yaml_text, bad), "", "the file is not valid UTF-8 (bad byte at offset " + std::to_string(bad) + ")");
   }
-  YAML::Node root;
-  try {
-    root = YAML::Load(std::string(yaml_text));
-  } catch (const YAML::Exception& e) {
-    p.fail(e.mark.is_null() ? 0 : e.mark.line + 1, "", "invalid YAML: " + e.msg);
-  }
+  YAML::Node root = load_yaml_text(yaml_text, source_name);
   if (root.IsNull()) p.fail(0, "", "the file is empty (expected a system: name, task, agents, edges)");
   if (!root.IsMap()) p.fail(line_of(root), "", "expected a map with name, task, agents, edges (got " + Parser::kind(root) + ")");
 
@@ -367,7 +363,7 @@ System parse_system(std::string_view yaml_text, std::string_view source_name, st
     id_list.push_back(a.id);
   }
   std::vector<std::pair<std::string, std::string>> edges;
-  if (const Entry* e = get("edges")) edges = read_edges(p, *e, ids, detail::join(id_list));
+  if (const Entry* e = get("edges")) edges = read_edges(p, *e, ids, detail::join_ids(id_list));
   return System(name, *task, context, std::move(agents), std::move(edges), p.source());
 }
 

@@ -53,6 +53,12 @@ std::filesystem::path cache_dir() {
 }
 
 std::string read_file(const std::filesystem::path& path) {
+  // An ifstream opens a directory and then reads nothing, which a parser reports as an empty or
+  // truncated file; say what the path is instead.
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    throw InputError(path.string() + ": is a directory; expected a regular file");
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) throw InputError(path.string() + ": cannot open for reading");
   std::ostringstream ss;

@@ -75,6 +75,7 @@ TEST(BenchCli, KilledAtSeveralMomentsThenRerunEndsLikeAnUninterruptedBench) {
       EXPECT_EQ(fs::last_write_time(file), when) << "a finished cell was rerun: " << file;
     }
     if (r.code == -1) ++kills_mid_bench;
+    if (!fs::exists(out)) continue;   // killed before it made the directory
     for (const auto& e : fs::recursive_directory_iterator(out)) {
       if (e.path().filename() == "cell.json") finished.emplace(e.path(), fs::last_write_time(e.path()));
     }

@@ -400,6 +400,15 @@ std::vector<BadCase> bad_cases() {
       {"invalid_yaml_flow", "models:\n  agents:\n    base_url: [http://a/v1,\n    model: m\nbudget: {}\n", 5, "",
        "invalid YAML"},
       {"invalid_yaml_indent", "models:\n  agents:\n    backend: llama\n   model: x\n", 4, "", "invalid YAML"},
+      {"model_not_utf8", kOpenai.substr(0, kOpenai.find("    model")) + "    model: \"caf\xE9\"\n", 5,
+       "models.agents.model", "not valid UTF-8 (bad byte 0xE9 at byte 4 of the value)"},
+      {"extra_value_not_utf8", kOpenai + "    extra: {stop: \"\xC0\xAF\"}\n", 6, "models.agents.extra.stop",
+       "not valid UTF-8"},
+      {"key_not_utf8", kOpenai + "    mod\xFF: m\n", 6, "models.agents", "a key is not valid UTF-8"},
+      {"nul_byte", kOpenai + "    model: a" + '\0' + "b\n", 6, "", "contains a control character (byte 0x00, NUL) at column 13"},
+      {"escape_byte", "cache:\n  mode: o\x1b[31mff\n", 2, "", "control character (byte 0x1B, ESC)"},
+      {"nested_too_deeply", "models:\n  agents:\n    extra: {a: " + std::string(2000, '[') + std::string(2000, ']') + "}\n",
+       3, "", "nested too deeply"},
   };
 }
 

@@ -125,6 +125,24 @@ TEST(BadLines, NonUtf8LineIsAClearErrorForThatLine) {
   EXPECT_THAT(load_error(path, "gsm8k"), HasSubstr(path + ":2: invalid UTF-8 at byte 15 of the line"));
 }
 
+// A line nested 100,000 deep once crashed maspo (stack overflow dumping it for the message):
+// nesting past 512 levels is refused before the line is parsed; 512 itself is still read.
+TEST(BadLines, DeeplyNestedLineIsAClearErrorNotACrash) {
+  testing::TempDir dir;
+  const std::string deep = std::string(100000, '[') + std::string(100000, ']');
+  const auto path = dir.write("g.jsonl", R"({"question": "q", "answer": "#### 1"})" "\n" + deep + "\n");
+  EXPECT_THAT(load_error(path, "gsm8k"),
+              HasSubstr(path + ":2: JSON nested deeper than 512 levels; expected a JSON object per line"));
+
+  const std::string at_limit = std::string(512, '[') + std::string(512, ']');
+  const auto ok_depth = dir.write("h.jsonl", at_limit + "\n");
+  EXPECT_THAT(load_error(ok_depth, "gsm8k"), HasSubstr(ok_depth + ":1: expected a JSON object, got array [[[["));
+
+  // A JSON document (not JSONL) gets the same bound, naming the line where it goes too deep.
+  const auto doc = dir.write("m.json", "[\n" + deep + "\n]\n");
+  EXPECT_THAT(load_error(doc, "math500"), HasSubstr(doc + ":2: JSON nested deeper than 512 levels"));
+}
+
 TEST(BadLines, CrlfLineEndingsAndByteOrderMarkAreAccepted) {
   testing::TempDir dir;
   const auto path = dir.write("g.jsonl", "\xEF\xBB\xBF" R"({"question": "q1", "answer": "x\n#### 1,234"})" "\r\n\r\n"

@@ -178,6 +178,29 @@ TEST(Evaluate, TornLastLineIsDroppedAndThatItemRedone) {
   EXPECT_EQ(items.back().at("id"), last_id);
 }
 
+// run.json is written before any item: an --out directory with items.jsonl and no run.json holds
+// records maspo did not write, and they must not be counted as resumed.
+TEST(Evaluate, ItemsWithoutRunManifestAreRefusedNotResumed) {
+  maspo::testing::TempDir tmp("maspo-harness");
+  Env env;
+  harness::RunOptions o;
+  o.out_dir = tmp.path() / "out";
+  fs::create_directories(o.out_dir);
+  const std::string foreign = R"({"id": "q0", "status": "correct", "correct": true})" "\n" R"({"id": "q1", "sta)";
+  maspo::write_file_atomic(o.out_dir / "items.jsonl", foreign);
+  llm::Client client(env.options());
+  try {
+    harness::evaluate(client, env.system, env.system->seed_prompts(), make_dataset(2), eval::Grader(), o);
+    ADD_FAILURE() << "a directory with items.jsonl but no run.json was resumed";
+  } catch (const maspo::InputError& e) {
+    const std::string message = e.what();
+    EXPECT_NE(message.find(o.out_dir.string() + ": holds an items.jsonl but no run.json"), std::string::npos) << message;
+  }
+  EXPECT_EQ(env.log->size(), 0u);
+  EXPECT_FALSE(fs::exists(o.out_dir / "run.json"));
+  EXPECT_EQ(maspo::read_file(o.out_dir / "items.jsonl"), foreign);  // not ours: left untouched
+}
+
 TEST(Evaluate, ResumeWithDifferentPromptsIsRefused) {
   maspo::testing::TempDir tmp("maspo-harness");
   Env env;

@@ -144,6 +144,30 @@ TEST(ScriptedRules, MalformedFilesAreInputErrorsNamingFileAndLine) {
   }
 }
 
+// The bad pattern is reported once, as maspo's InputError: RE2 must not log its own line too.
+TEST(ScriptedRules, BadRegexLeavesStderrToTheCaller) {
+  TempDir dir;
+  auto path = dir.write("bad.yaml", "rules:\n  - match: \"(unclosed\"\n    reply: b\n");
+  ::testing::internal::CaptureStderr();
+  EXPECT_THROW(ScriptedBackend::from_rules_file(path), InputError);
+  EXPECT_EQ(::testing::internal::GetCapturedStderr(), "");
+}
+
+TEST(ScriptedRules, ControlCharacterIsAnInputErrorNamingTheLine) {
+  TempDir dir;
+  std::string text = "rules:\n  - match: a\n    reply: b";
+  text += '\0';
+  text += "c\n";
+  auto path = dir.write("nul.yaml", text);
+  try {
+    ScriptedBackend::from_rules_file(path);
+    ADD_FAILURE() << "no error";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find(path + ":3: contains a control character (byte 0x00, NUL)"), std::string::npos)
+        << e.what();
+  }
+}
+
 TEST(ScriptedRules, MissingFileIsAnInputErrorNamingIt) {
   try {
     ScriptedBackend::from_rules_file("/nonexistent/maspo/rules.yaml");

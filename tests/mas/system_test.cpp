@@ -81,6 +81,25 @@ TEST(SystemValidation, TwoAgentCycle) {
   EXPECT_THAT(msg, HasSubstr("cycle: a -> b -> a"));
 }
 
+// A 3000-agent loop once put every id in the message (21 KB of stderr): only the start is shown.
+TEST(SystemValidation, LongCycleAndLongAgentListAreCut) {
+  std::vector<Agent> agents;
+  std::vector<std::pair<std::string, std::string>> edges;
+  for (int i = 0; i < 3000; ++i) {
+    agents.push_back(agent("a" + std::to_string(i), i + 1));
+    edges.emplace_back("a" + std::to_string(i), "a" + std::to_string((i + 1) % 3000));
+  }
+  auto msg = error_of(agents, edges);
+  EXPECT_THAT(msg, HasSubstr("cycle: a0 -> a1 -> a2 -> a3 -> a4 -> a5 -> a6 -> a7 -> a8 -> a9 -> ... (2990 more agents) -> a0 "
+                             "(a system must be a DAG)"));
+  EXPECT_LT(msg.size(), 300u);
+
+  edges = {{"a0", "ghost"}};
+  msg = error_of(agents, edges);
+  EXPECT_THAT(msg, HasSubstr("unknown agent `ghost` (agents: a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, ... and 2990 more)"));
+  EXPECT_LT(msg.size(), 300u);
+}
+
 TEST(SystemValidation, SeveralSinks) {
   auto msg = error_of({agent("a", 3), agent("b", 7), agent("c", 9)}, {{"a", "b"}, {"a", "c"}});
   EXPECT_THAT(msg, HasSubstr("sys.yaml:9: the system has 2 terminal agents (b, c)"));

@@ -192,6 +192,27 @@ TEST(SystemYaml, NonUtf8) {
   EXPECT_THAT(error_of(text), HasSubstr("sys.yaml:2: the file is not valid UTF-8"));
 }
 
+// yaml-cpp reads a NUL byte as the start of an escape ("unknown escape character: y"): control
+// bytes are refused before it sees them, naming the line and the byte.
+TEST(SystemYaml, ControlCharacter) {
+  std::string text = "task: math\nagents:\n  - id: a\n    template: \"{question}\"\nname: x";
+  text += '\0';
+  text += "y\n";
+  EXPECT_THAT(error_of(text), HasSubstr("sys.yaml:5: contains a control character (byte 0x00, NUL) at column 8"));
+  EXPECT_THAT(error_of("task: math\x07\n"), HasSubstr("sys.yaml:1: contains a control character (byte 0x07, BEL)"));
+  // Tabs inside a quoted value and CRLF line ends are text.
+  EXPECT_NO_THROW(parse_system("task: math\r\nagents:\r\n  - id: a\r\n    template: \"\t{question}\"\r\n", "sys.yaml"));
+}
+
+// Past yaml-cpp's recursion limit it throws DeepRecursion with the text "bad file".
+TEST(SystemYaml, NestedTooDeeply) {
+  const std::string text = "task: math\nagents:\n  - id: a\n    template: \"{question}\"\n    role: " +
+                           std::string(2000, '[') + std::string(2000, ']') + "\n";
+  const std::string msg = error_of(text);
+  EXPECT_THAT(msg, HasSubstr("sys.yaml:5: lists or maps nested too deeply"));
+  EXPECT_THAT(msg, ::testing::Not(HasSubstr("bad file")));
+}
+
 TEST(SystemYaml, TooLarge) {
   std::string text = "task: math\n# " + std::string(1 << 20, 'x') + "\n";
   EXPECT_THAT(error_of(text), HasSubstr("a system file is at most 1 MB"));

@@ -37,6 +37,17 @@ TEST(ReadFile, MissingFileIsInputErrorNamingThePath) {
   }
 }
 
+// An ifstream opens a directory and reads nothing: the JSON parser then said "unexpected end of input".
+TEST(ReadFile, DirectoryIsInputErrorSayingSo) {
+  const auto dir = std::filesystem::temp_directory_path();
+  try {
+    read_file(dir);
+    FAIL() << "expected InputError";
+  } catch (const InputError& e) {
+    EXPECT_EQ(std::string(e.what()), dir.string() + ": is a directory; expected a regular file");
+  }
+}
+
 TEST(CacheDir, HonoursMaspoCacheDir) {
   ::setenv("MASPO_CACHE_DIR", "/tmp/maspo-cache-test", 1);
   EXPECT_EQ(cache_dir(), std::filesystem::path("/tmp/maspo-cache-test"));
