@@ -124,6 +124,7 @@ struct BaselineResult {
   mas::PromptMap prompts;          // best prompt map found
   bool stopped_by_budget = false;  // a budget ended the search early
   std::int64_t steps = 0;          // steps committed to the store
+  std::string stopped_by_failure;  // non-empty: the model service failed; resume continues
 };
 
 // Runs (or resumes, from what `store` holds) an optimizing baseline. `grader` scores the pool

@@ -159,6 +159,8 @@ struct Trace {
   std::string final_output;         // the sink's raw output
   std::string error;                // first agent error, "" when every agent succeeded
   bool budget_exceeded = false;     // an llm::BudgetExceeded stopped it (the run should stop)
+  bool service_failed = false;      // a call failed for the service, not its content: connection,
+                                    // timeout, 429 or 5xx after every retry (llm::Error::transient)
   llm::Usage usage;                 // all calls of this question (reused agents excluded)
   double latency_s = 0.0;           // wall time of this question
   const AgentTrace* find(std::string_view agent) const;

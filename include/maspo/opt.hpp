@@ -239,6 +239,9 @@ struct Result {
   mas::PromptMap prompts;     // best prompt map
   SearchState state;
   bool stopped_by_budget = false;
+  // Non-empty: the model service failed (down, unreachable, overloaded past every retry); the
+  // step in progress was rolled back, the state is the last committed one; resume continues.
+  std::string stopped_by_failure;
 };
 
 class Maspo {
@@ -250,7 +253,8 @@ class Maspo {
   ~Maspo();
 
   // Runs from `start` (a fresh state from initial_state(), or a loaded checkpoint) to the end,
-  // checkpointing after every layer. Stops cleanly (state checkpointed) on llm::BudgetExceeded.
+  // checkpointing after every layer. Stops cleanly (state checkpointed) on llm::BudgetExceeded
+  // and when the model service fails (Result::stopped_by_failure).
   Result run(SearchState start, std::function<void(const ProgressEvent&)> on_progress = {});
 
   SearchState initial_state(const mas::PromptMap& seed_prompts) const;

@@ -113,20 +113,25 @@ std::pair<mas::PromptMap, json> optimize(const BenchInputs& in, const fs::path& 
   const auto started = std::chrono::steady_clock::now();
   mas::PromptMap prompts;
   bool stopped = false;
+  std::string failure;
   const mas::PromptMap seed = system->seed_prompts();
   if (key.method == opt::Method::maspo) {
     opt::Maspo maspo(client, system, split.pool, settings, *st);
     opt::SearchState state = maspo.initial_state(seed);
     if (auto cp = st->latest_checkpoint()) state = opt::search_state_from_json(cp->state);
-    opt::Result r = state.done ? opt::Result{state.prompts, state, false} : maspo.run(state, progress);
+    opt::Result r = state.done ? opt::Result{state.prompts, state, false, ""} : maspo.run(state, progress);
     prompts = r.prompts;
     stopped = r.stopped_by_budget;
+    failure = r.stopped_by_failure;
   } else {
     opt::BaselineResult r = opt::run_baseline(key.method, client, system, split.pool, seed, settings,
                                               in.spec.baselines, grader, *st, progress);
     prompts = r.prompts;
     stopped = r.stopped_by_budget;
+    failure = r.stopped_by_failure;
   }
+  // The cell stays unfinished: the next `maspo bench` resumes its optimization from the store.
+  if (!failure.empty()) throw std::runtime_error("the model service failed during the optimization: " + failure);
   json cost = usage_json(client.usage(), std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
   cost["stopped_by_budget"] = stopped;
   st->put_result("bench_optimization", cost);

@@ -275,6 +275,12 @@ int run_optimize_session(const std::string& run_dir, const OptimizeInputs& in,
     result.state = state;
     result.prompts = state.prompts;
   }
+  if (!result.stopped_by_failure.empty()) {
+    std::cerr << "maspo: stopped: the model service failed (" << result.stopped_by_failure
+              << "); the steps finished so far are kept; `maspo resume " << run_dir
+              << "` continues from step " << result.state.step << " once the service is back\n";
+    return 1;
+  }
   if (result.stopped_by_budget) {
     std::cerr << "maspo: stopped at a budget after step " << result.state.step << "; `maspo resume " << run_dir
               << " --budget ...` continues it\n";

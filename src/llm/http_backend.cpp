@@ -356,6 +356,14 @@ void HttpBackend::Impl::finish(Transfer& t, CURLcode code) {
   record_success(h);
   slot.backoff_until.store(0.0, std::memory_order_relaxed);
   const double now = steady_now();
+  // A 200 whose body is not JSON at all was corrupted on the way (a proxy, a cut connection, an
+  // overloaded server): worth another attempt, like a dropped connection. A well-formed body the
+  // model filled badly (no choices, null content) is the reply, and retrying would repeat it.
+  if (!nlohmann::json::accept(t.response)) {
+    fail_attempt(std::move(job), endpoint,
+                 Error(ErrorKind::transport, "the reply body is not valid JSON (corrupted or cut off)"), std::nullopt);
+    return;
+  }
   Reply reply;
   try {
     reply = wire::parse_chat_reply(t.response);

@@ -73,6 +73,7 @@ struct Core {
 struct Failure {
   std::string message;
   bool budget = false;
+  bool service = false;   // the service failed (still transient after the retries)
 };
 
 Failure describe(const std::exception_ptr& error) {
@@ -80,6 +81,8 @@ Failure describe(const std::exception_ptr& error) {
     std::rethrow_exception(error);
   } catch (const llm::BudgetExceeded& e) {
     return {e.what(), true};
+  } catch (const llm::Error& e) {
+    return {e.what(), false, e.transient()};
   } catch (const std::exception& e) {
     return {e.what(), false};
   } catch (...) {
@@ -287,6 +290,7 @@ class JobRun : public std::enable_shared_from_this<JobRun> {
   void record_failure(std::size_t i, const Failure& f, std::string_view what) {
     fail(i, std::string(what) + f.message);
     budget_exceeded_ = budget_exceeded_ || f.budget;
+    service_failed_ = service_failed_ || f.service;
   }
 
   // Agent i is finished (succeeded or failed). Its successors whose inputs are now all finished
@@ -331,6 +335,7 @@ class JobRun : public std::enable_shared_from_this<JobRun> {
       const AgentTrace& sink = out.agents[core_->sink];
       if (sink.error.empty()) out.final_output = sink.output;
       out.budget_exceeded = budget_exceeded_;
+      out.service_failed = service_failed_;
       out.latency_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
     }
     // The caller's callback may run on a client thread: an exception out of it would land in the
@@ -359,6 +364,7 @@ class JobRun : public std::enable_shared_from_this<JobRun> {
   std::size_t resolved_ = 0;
   bool delivered_ = false;
   bool budget_exceeded_ = false;
+  bool service_failed_ = false;
   std::chrono::steady_clock::time_point started_;
 };
 

@@ -174,9 +174,8 @@ struct Maspo::Impl {
             children.push_back({p.parent, p.id, r.prompt});
           }
         }
-      } catch (const llm::BudgetExceeded& e) {
-        throw BudgetStop{e.what()};
       } catch (const llm::Error& e) {
+        detail::stop_if_run_wide(std::current_exception());
         r.status = fmt::format("rejected: optimizer call failed: {}", e.what());
       }
       store.record(r);
@@ -477,14 +476,18 @@ Result Maspo::run(SearchState start, std::function<void(const ProgressEvent&)> o
     } catch (const BudgetStop& stop) {
       im.store.rollback_step();
       im.store.set_status("stopped: budget (" + stop.message + ")");
-      return Result{committed.prompts, committed, true};
+      return Result{committed.prompts, committed, true, ""};
+    } catch (const detail::ServiceStop& stop) {
+      im.store.rollback_step();
+      im.store.set_status("stopped: model service failed (" + stop.message + ")");
+      return Result{committed.prompts, committed, false, stop.message};
     } catch (...) {
       im.store.rollback_step();
       throw;
     }
   }
   im.store.set_status("finished");
-  return Result{st.prompts, st, false};
+  return Result{st.prompts, st, false, ""};
 }
 
 }  // namespace maspo::opt

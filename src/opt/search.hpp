@@ -19,6 +19,18 @@ struct BudgetStop {
   std::string message;
 };
 
+// Thrown inside a step when the model service failed (llm::Error::transient() still true after
+// every retry: the server is down, overloaded or unreachable). Deciding on such a step would
+// record failures as judgements, so it is rolled back and the run stops; `resume` redoes it.
+struct ServiceStop {
+  std::string message;
+};
+
+// Rethrows a failed call's error as the stop it calls for: BudgetStop, ServiceStop, or returns
+// when the failure is the request's own (a bad reply, a prompt too long), which the caller
+// records as that item's failure.
+void stop_if_run_wide(const std::exception_ptr& error);
+
 // ---- RNG: std::mt19937_64 is specified bit-for-bit by the standard; the distributions are not,
 // so every draw goes through these helpers to stay reproducible across standard libraries.
 std::string save_rng(const std::mt19937_64& rng);
@@ -68,10 +80,10 @@ struct EvalEnv {
   int candidate_a_wins = 0, candidate_b_wins = 0, candidate_a_shown = 0, candidate_b_shown = 0;
 };
 
-// Runs `prompts` over the questions (full runs). Throws BudgetStop.
+// Runs `prompts` over the questions (full runs). Throws BudgetStop or ServiceStop.
 std::vector<std::shared_ptr<const mas::Trace>> run_references(
     mas::Executor& executor, const mas::PromptMap& prompts, const std::vector<const data::Example*>& questions);
-// Re-runs `agent` and its descendants with `prompt` over `references`. Throws BudgetStop.
+// Re-runs `agent` and its descendants with `prompt` over `references`. Throws BudgetStop or ServiceStop.
 std::vector<std::shared_ptr<const mas::Trace>> rerun_with(
     mas::Executor& executor, const mas::PromptMap& base, const std::string& agent, const std::string& prompt,
     const std::vector<std::shared_ptr<const mas::Trace>>& references);

@@ -18,6 +18,7 @@ std::vector<TracePtr> collect(mas::Executor& executor, std::vector<mas::Job> job
   out.reserve(traces.size());
   for (auto& t : traces) {
     if (t.budget_exceeded) throw BudgetStop{t.error};
+    if (t.service_failed) throw ServiceStop{t.error};
     out.push_back(std::make_shared<const mas::Trace>(std::move(t)));
   }
   return out;
@@ -57,6 +58,17 @@ class Latch {
 };
 
 }  // namespace
+
+void stop_if_run_wide(const std::exception_ptr& error) {
+  try {
+    std::rethrow_exception(error);
+  } catch (const llm::BudgetExceeded& e) {
+    throw BudgetStop{e.what()};
+  } catch (const llm::Error& e) {
+    if (e.transient()) throw ServiceStop{e.what()};
+  } catch (...) {
+  }
+}
 
 std::vector<TracePtr> run_references(mas::Executor& executor, const mas::PromptMap& prompts,
                                      const std::vector<const data::Example*>& questions) {
@@ -154,10 +166,9 @@ std::vector<CandidateScore> evaluate_candidates(EvalEnv& env, const std::string&
     const auto& x = cmps[i];
     Verdict v = verdicts[i];
     if (errors[i]) {
+      stop_if_run_wide(errors[i]);
       try {
         std::rethrow_exception(errors[i]);
-      } catch (const llm::BudgetExceeded& e) {
-        throw BudgetStop{e.what()};
       } catch (const std::exception& e) {
         // A judge call that failed after its retries decides nothing: scored like an unparsable reply.
         v = Verdict{};

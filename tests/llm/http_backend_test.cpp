@@ -262,11 +262,25 @@ TEST(HttpBackend, ClientErrorsAreNotRetriedAndCarryTheServerMessage) {
   EXPECT_EQ(server.requests(), 2);
 }
 
-TEST(HttpBackend, UnusableTwoHundredsAreBadReplyAndNotRetried) {
+TEST(HttpBackend, AnInvalidJsonBodyIsRetriedLikeACutConnection) {
+  FakeOpenAIServer server;
+  HttpBackend backend("agents", config_for({server.base_url()}));
+  server.push_fault(Fault::malformed_json, 2);
+  EXPECT_EQ(call(backend, ask("m")).text, "echo: m");
+  EXPECT_EQ(server.requests(), 3);
+  RoleConfig once = config_for({server.base_url()});
+  once.retry.max_attempts = 1;
+  HttpBackend no_retry("agents", once);
+  server.push_fault(Fault::malformed_json, 1);
+  Error e = call_error(no_retry, ask("n"));
+  EXPECT_EQ(e.kind(), ErrorKind::transport) << e.what();
+  EXPECT_NE(std::string(e.what()).find("not valid JSON"), std::string::npos) << e.what();
+}
+
+TEST(HttpBackend, WellFormedButUnusableTwoHundredsAreBadReplyAndNotRetried) {
   FakeOpenAIServer server;
   HttpBackend backend("agents", config_for({server.base_url()}));
   const std::vector<std::pair<Fault, std::string>> cases = {
-      {Fault::malformed_json, "invalid JSON"},
       {Fault::empty_choices, "`choices` is empty"},
       {Fault::null_content, "content is null"},
   };

@@ -66,9 +66,8 @@ std::optional<std::string> Context::propose(const std::string& id, const std::st
       r.status = "accepted";
       out = r.prompt;
     }
-  } catch (const llm::BudgetExceeded& e) {
-    throw detail::BudgetStop{e.what()};
   } catch (const llm::Error& e) {
+    detail::stop_if_run_wide(std::current_exception());
     r.status = fmt::format("rejected: optimizer call failed: {}", e.what());
   }
   store.record(r);
@@ -85,9 +84,8 @@ std::string Context::ask(const std::string& id, const std::string& agent, int ro
   try {
     r.reply = client.submit("optimizer", std::move(request)).get().text;
     r.status = "feedback";
-  } catch (const llm::BudgetExceeded& e) {
-    throw detail::BudgetStop{e.what()};
   } catch (const llm::Error& e) {
+    detail::stop_if_run_wide(std::current_exception());
     r.status = fmt::format("rejected: optimizer call failed: {}", e.what());
   }
   store.record(r);
@@ -164,9 +162,9 @@ BaselineResult run_isolated(llm::Client& client, std::shared_ptr<const mas::Syst
   Maspo maspo(client, std::move(system), std::move(pool), isolated_settings(settings), store);
   SearchState state = maspo.initial_state(seed);
   if (auto cp = store.latest_checkpoint()) state = search_state_from_json(cp->state);
-  if (state.done) return BaselineResult{state.prompts, false, state.step};
+  if (state.done) return BaselineResult{state.prompts, false, state.step, ""};
   Result r = maspo.run(state, on_progress);
-  return BaselineResult{r.prompts, r.stopped_by_budget, r.state.step};
+  return BaselineResult{r.prompts, r.stopped_by_budget, r.state.step, r.stopped_by_failure};
 }
 
 }  // namespace
@@ -206,7 +204,11 @@ BaselineResult run_baseline(Method m, llm::Client& client, std::shared_ptr<const
     } catch (const detail::BudgetStop& stop) {
       store.rollback_step();
       store.set_status("stopped: budget (" + stop.message + ")");
-      return BaselineResult{baseline::prompts_of(committed), true, ctx.step - 1};
+      return BaselineResult{baseline::prompts_of(committed), true, ctx.step - 1, ""};
+    } catch (const detail::ServiceStop& stop) {
+      store.rollback_step();
+      store.set_status("stopped: model service failed (" + stop.message + ")");
+      return BaselineResult{baseline::prompts_of(committed), false, ctx.step - 1, stop.message};
     } catch (...) {
       store.rollback_step();
       throw;
@@ -220,7 +222,7 @@ BaselineResult run_baseline(Method m, llm::Client& client, std::shared_ptr<const
     }
   }
   store.set_status("finished");
-  return BaselineResult{baseline::prompts_of(state), false, ctx.step};
+  return BaselineResult{baseline::prompts_of(state), false, ctx.step, ""};
 }
 
 }  // namespace maspo::opt
