@@ -21,6 +21,8 @@ inline std::string esc(std::string_view text) { return escape_html(text); }
 
 // At most `max_bytes` of `text`, cut at a UTF-8 character boundary, with " … (N bytes more)".
 std::string truncated(std::string_view text, std::size_t max_bytes);
+// The same for a short label: "…" alone marks the cut.
+std::string clipped(std::string_view text, std::size_t max_bytes);
 
 // Formatting; an absent value is an em dash.
 std::string percent(std::optional<double> fraction, int decimals = 1);   // 0.5 -> "50.0%"

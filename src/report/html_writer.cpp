@@ -1,6 +1,7 @@
 // Formatting, tolerant JSON readers, tables and small elements of the report. A run may be
 // partial or hand-edited, so every reader accepts a missing or mistyped field and the formatters
 // print an em dash for it: a report that renders beats one that throws on a null.
+#include <algorithm>
 #include <cctype>
 #include <cmath>
 
@@ -21,13 +22,24 @@ std::optional<double> finite(std::optional<double> v) {
   return v;
 }
 
+// Where to cut `text` to at most `max_bytes`: never inside a character.
+std::size_t cut_at(std::string_view text, std::size_t max_bytes) {
+  std::size_t cut = max_bytes;
+  while (cut > 0 && continuation(text[cut])) --cut;
+  return cut;
+}
+
 }  // namespace
 
 std::string truncated(std::string_view text, std::size_t max_bytes) {
   if (text.size() <= max_bytes) return std::string(text);
-  std::size_t cut = max_bytes;
-  while (cut > 0 && continuation(text[cut])) --cut;   // never half a character
+  const std::size_t cut = cut_at(text, max_bytes);
   return fmt::format("{} \xE2\x80\xA6 ({} bytes more)", text.substr(0, cut), text.size() - cut);
+}
+
+std::string clipped(std::string_view text, std::size_t max_bytes) {
+  if (text.size() <= max_bytes) return std::string(text);
+  return std::string(text.substr(0, cut_at(text, max_bytes))) + "\xE2\x80\xA6";
 }
 
 std::string percent(std::optional<double> fraction, int decimals) {
@@ -106,9 +118,14 @@ std::string Table::str() const {
   std::string out = "<div class=\"scroll\"><table";
   if (!id_.empty()) out += " id=\"" + id_ + "\"";
   if (!class_.empty()) out += " class=\"" + class_ + "\"";
-  out += "><thead><tr>";
-  for (const auto& h : header_) out += "<th>" + esc(h) + "</th>";
-  out += "</tr></thead>\n<tbody>\n";
+  out += ">";
+  // A key-value table has no header worth a row.
+  if (std::any_of(header_.begin(), header_.end(), [](const std::string& h) { return !h.empty(); })) {
+    out += "<thead><tr>";
+    for (const auto& h : header_) out += "<th>" + esc(h) + "</th>";
+    out += "</tr></thead>";
+  }
+  out += "\n<tbody>\n";
   for (const auto& r : rows_) out += r;
   return out + "</tbody></table></div>\n";
 }

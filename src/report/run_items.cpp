@@ -31,6 +31,14 @@ std::string output_html(const json* seed, const json* optimized) {
   return body.empty() ? "" : html::details("final outputs", body);
 }
 
+// A row is marked when the system itself failed on the item (status "error"), not for a wrong answer.
+bool failed(const json* seed, const json* optimized) {
+  for (const json* item : {seed, optimized}) {
+    if (item != nullptr && html::text(*item, "status") == "error") return true;
+  }
+  return false;
+}
+
 std::string errors_of(const json* seed, const json* optimized) {
   std::string out;
   for (const auto& [name, item] : {std::pair{"seed", seed}, std::pair{"optimized", optimized}}) {
@@ -74,7 +82,8 @@ html::Section items_section(const RunData& run) {
       (side == &seed ? it->second.first : it->second.second) = &item;
     }
   }
-  html::Table t({"id", "gold", "seed answer", "seed", "optimized answer", "optimized", "error", "output"}, kTableId);
+  html::Table t({"id", "gold", "seed answer", "seed", "optimized answer", "optimized", "error or grading detail", "output"},
+                kTableId);
   for (std::size_t i = 0; i < ids.size() && i < kMaxItems; ++i) {
     const auto [s, o] = by_id[ids[i]];
     const json* any = s != nullptr ? s : o;
@@ -83,7 +92,7 @@ html::Section items_section(const RunData& run) {
            s ? html::esc(html::truncated(html::text(*s, "extracted"), 200)) : "",
            status_html(s), o ? html::esc(html::truncated(html::text(*o, "extracted"), 200)) : "", status_html(o),
            html::esc(html::truncated(errors, 1000)), output_html(s, o)},
-          errors.empty() ? "" : "bad");
+          failed(s, o) ? "bad" : "");
   }
   std::string body = sides_summary(run) + html::filter_box(kTableId) + t.str();
   if (ids.size() > kMaxItems) body += html::note(fmt::format("First {} of {} items shown.", kMaxItems, ids.size()));

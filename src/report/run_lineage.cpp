@@ -30,13 +30,22 @@ int parent_index(const std::vector<std::vector<std::string>>& previous, const st
   return -1;
 }
 
-svg::LineageNode node_of(const json& node, const std::vector<std::string>& path, const std::string& best) {
+// "r2-predictor-l1-p0-c1" -> "r2-l1-p0-c1": the agent is the section's, and the column is narrow.
+std::string short_id(const std::string& id, const std::string& agent) {
+  const std::string infix = "-" + agent + "-";
+  const auto at = id.find(infix);
+  return at == std::string::npos ? id : id.substr(0, at + 1) + id.substr(at + infix.size());
+}
+
+svg::LineageNode node_of(const json& node, const std::vector<std::string>& path, const std::string& agent,
+                         const std::string& best) {
   svg::LineageNode n;
-  n.label = path.empty() ? "seed" : path.back();
+  n.label = path.empty() ? "seed" : short_id(path.back(), agent);
   n.score = html::num(node, "score").value_or(0.0);
   const std::string prompt = html::text(node, "prompt");
   n.best = !best.empty() && prompt == best;
-  n.tooltip = fmt::format("{} J={:.3f}\n{}", n.label, n.score, html::truncated(prompt, 300));
+  n.tooltip = fmt::format("{} J={:.3f}\n{}", path.empty() ? "seed" : path.back(), n.score,
+                          html::truncated(prompt, 300));
   return n;
 }
 
@@ -56,7 +65,7 @@ std::string lineage_html(const RunData& run, const std::string& agent) {
     std::vector<std::vector<std::string>> paths;
     for (const auto& node : html::field(beam, "nodes")) {
       paths.push_back(path_of(node));
-      svg::LineageNode n = node_of(node, paths.back(), best);
+      svg::LineageNode n = node_of(node, paths.back(), agent, best);
       n.parent = parent_index(previous, paths.back());
       column.nodes.push_back(std::move(n));
     }

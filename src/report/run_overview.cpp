@@ -27,7 +27,7 @@ std::string settings_table(const json& settings) {
   if (!settings.is_object() || settings.empty()) return html::note("No settings recorded.");
   html::Table t({"setting", "value"}, "", "kv");
   for (const auto& [key, value] : settings.items()) t.row({html::esc(key), html::esc(value_text(value))});
-  return "<h3>Settings</h3>" + t.str();
+  return html::details(fmt::format("Settings ({})", settings.size()), t.str());
 }
 
 // The final evaluation's numbers: final_eval when the run finished it, else each side's summary.json.

@@ -72,7 +72,7 @@ std::string x_labels(const Frame& f, const std::vector<std::string>& labels, con
   const std::size_t every = std::max<std::size_t>(1, (labels.size() + 13) / 14);
   for (std::size_t i = 0; i < labels.size() && i < xs.size(); i += every) {
     out += fmt::format("<text x=\"{:.1f}\" y=\"{:.1f}\" text-anchor=\"middle\">{}</text>", xs[i], base + 16,
-                       html::esc(html::truncated(labels[i], 24)));
+                       html::esc(html::clipped(labels[i], 24)));
   }
   out += fmt::format("<text x=\"{:.1f}\" y=\"{:.1f}\" text-anchor=\"middle\">{}</text>", f.left + f.plot_width() / 2,
                      f.height - 10, html::esc(axis_label));

@@ -36,7 +36,7 @@ std::string node_svg(const LineageNode& n, double x, double y) {
       "<g class=\"node\"><circle cx=\"{0:.1f}\" cy=\"{1:.1f}\" r=\"{2}\" fill=\"{3}\"><title>{4}</title></circle>"
       "<text x=\"{0:.1f}\" y=\"{5:.1f}\" text-anchor=\"middle\" font-size=\"9\">{6}</text>"
       "<text x=\"{0:.1f}\" y=\"{7:.1f}\" text-anchor=\"middle\" font-size=\"9\">{8}</text></g>",
-      x, y, n.best ? 8 : 6, fill, html::esc(n.tooltip), y - 11, html::esc(html::truncated(n.label, 18)), y + 18,
+      x, y, n.best ? 8 : 6, fill, html::esc(n.tooltip), y - 11, html::esc(html::clipped(n.label, 14)), y + 18,
       html::esc(compact(n.score)));
 }
 
