@@ -24,6 +24,48 @@ TEST(ReportCli, WritesTheRunReportBesideTheRunAndPrintsItsPath) {
   EXPECT_NE(page.find("sequential:1"), std::string::npos);
 }
 
+// The whole path a user takes: `maspo optimize` (every role a scripted TEST DOUBLE), then
+// `maspo report` on its directory.
+TEST(ReportCli, ReportsARunThatMaspoOptimizeWrote) {
+  maspo::testing::TempDir tmp("maspo-report-cli");
+  tmp.write("rules.yaml", R"yaml(rules:
+  - match: "<prompt>"
+    reply: "<prompt>Solve it with care and check the arithmetic.\nQuestion: {question}</prompt>"
+  - match: "(?i)(A or B|<choose>)"
+    reply: "<choose>A</choose>"
+  - match: "(?s).*"
+    reply: "Adding up: <answer>18</answer>"
+)yaml");
+  tmp.write("scripted.yaml",
+            "models:\n"
+            "  agents: {backend: scripted, rules: rules.yaml}\n"
+            "  optimizer: {backend: scripted, rules: rules.yaml}\n"
+            "  judge: {backend: scripted, rules: rules.yaml}\n");
+  std::string data;
+  for (int i = 0; i < 16; ++i) {
+    data += nlohmann::json{{"question", "Q" + std::to_string(i) + ": how many?"},
+                           {"answer", "Work.\n#### " + std::to_string(i % 2 == 0 ? 18 : 20)}}
+                .dump() +
+            "\n";
+  }
+  tmp.write("test.jsonl", data);
+  const fs::path run = tmp.path() / "run";
+  auto r = run_maspo(tmp.path(), {"--config", tmp.file("scripted.yaml"), "optimize", "sequential:1", "--context", "raw",
+                                  "--data", "gsm8k=" + tmp.file("test.jsonl"), "--out", run.string(), "--pool-size",
+                                  "8", "--batch-size", "4", "--rounds", "1", "--layers", "1", "--seed", "3"},
+                     {}, std::chrono::seconds(60));
+  ASSERT_EQ(r.code, 0) << r;
+  r = run_maspo(tmp.path(), {"report", run.string()});
+  ASSERT_EQ(r.code, 0) << r;
+  const std::string page = maspo::testing::slurp(run / "report.html");
+  EXPECT_EQ(page.find("Absent from this run"), std::string::npos) << "a finished optimize leaves nothing out";
+  EXPECT_NE(page.find("<h2>Agent predictor_1</h2>"), std::string::npos);
+  EXPECT_NE(page.find("<td>optimized</td><td>"), std::string::npos);
+  EXPECT_NE(page.find("Solve it with care and check the arithmetic."), std::string::npos);
+  EXPECT_NE(page.find("<ins>"), std::string::npos) << "the seed -> best diff";
+  EXPECT_EQ(maspo::report::testing::occurrences(page, "<tr><td>gsm8k-"), 8u) << "the 8 test items outside the pool";
+}
+
 TEST(ReportCli, BenchDirectoryAndOut) {
   maspo::testing::TempDir tmp("maspo-report-cli");
   maspo::report::testing::make_bench_dir(tmp.path() / "bench");

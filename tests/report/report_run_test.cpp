@@ -76,9 +76,19 @@ TEST(ReportRun, PartialRunShowsTheLayersItHasAndWhatIsMissing) {
     ASSERT_TRUE(result.stopped_by_budget);
     ASSERT_EQ(result.state.step, 1);
   }
+  // As if killed during the seed's final evaluation: one item written, the next one torn.
+  fs::create_directories(dir / "eval-seed");
+  maspo::write_file_atomic(dir / "eval-seed" / "items.jsonl",
+                           json{{"id", "q3"}, {"extracted", "1"}, {"gold", "1"}, {"correct", true}, {"status", "correct"}}
+                                   .dump() +
+                               "\n{\"id\": \"q4\", \"extr");
   const std::string page = maspo::report::render_run(dir);
   expect_complete_page(page);
   EXPECT_NE(page.find("stopped: budget"), std::string::npos);
+  EXPECT_NE(page.find("<li>eval-seed/summary.json</li>"), std::string::npos);
+  EXPECT_NE(page.find("<li>eval-optimized/ (the optimized prompts&#39; evaluation)</li>"), std::string::npos);
+  EXPECT_NE(page.find("seed: 1 items, 0 with an error, 1 unreadable lines"), std::string::npos);
+  EXPECT_NE(page.find("<td>q3</td>"), std::string::npos);
   EXPECT_NE(page.find("No final evaluation in this run."), std::string::npos);
   EXPECT_NE(page.find("best_prompts.json (written when the search finishes)"), std::string::npos);
   // Both agents have a section (from the seed prompts); only the predictor has a layer.
