@@ -37,8 +37,8 @@ std::string dir_link(const std::string& dir, const fs::path& bench_dir) {
   if (fs::exists(bench_dir / dir / "report.html", ec)) {
     return fmt::format("<a href=\"{}/report.html\">{}</a>", html::esc(href), html::esc(dir));
   }
-  return fmt::format("<a href=\"{}/\">{}</a><br><small>no report yet: maspo report {}</small>", html::esc(href),
-                     html::esc(dir), html::esc((bench_dir / dir).string()));
+  return fmt::format("<a href=\"{}/\">{}</a><br><small>no report yet (`maspo report` on this directory)</small>",
+                     html::esc(href), html::esc(dir));
 }
 
 std::string status_html(const std::string& status) {

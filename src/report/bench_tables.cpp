@@ -18,8 +18,10 @@ std::string accuracy_cell(const json& d) {
 std::string vs_maspo_cell(const json& v) {
   if (!v.is_object() || !html::num(v, "diff")) return html::esc("\xE2\x80\x94");
   const double diff = *html::num(v, "diff");
-  return html::esc(fmt::format("{:+.1f} pts", 100.0 * diff)) + "<br><small>p=" + html::number(html::num(v, "p_value")) +
-         " " + html::esc(html::text(v, "test")) + "</small>";
+  std::string out = html::esc(fmt::format("{:+.1f} pts", 100.0 * diff)) + "<br><small>p=" +
+                    html::number(html::num(v, "p_value")) + " " + html::esc(html::text(v, "test"));
+  if (auto n = html::count(v, "n")) out += ", " + html::integer(n) + " pairs";
+  return out + "</small>";
 }
 
 svg::Bar bar_of(const json& d) {
@@ -56,16 +58,24 @@ html::Section bench_results_section(const json& r) {
   const json& table = html::field(r, "table");
   if (!table.is_array() || table.empty()) return {"results", "Results", html::note("No results table yet.")};
   const auto datasets = strings_of(r, "datasets");
+  // The comparison to MASPO per dataset, and pooled over all of them when the bench gives it.
+  std::vector<std::string> compared = datasets;
+  for (const auto& row : table) {
+    if (html::field(html::field(row, "vs_maspo"), "all").is_object()) {
+      compared.push_back("all");
+      break;
+    }
+  }
   std::vector<std::string> header{"system", "method"};
   for (const auto& d : datasets) header.push_back(d);
   header.push_back("average");
-  for (const auto& d : datasets) header.push_back("vs maspo: " + d);
+  for (const auto& d : compared) header.push_back(d == "all" ? "vs maspo: all datasets" : "vs maspo: " + d);
   html::Table t(header, "results-table");
   for (const auto& row : table) {
     std::vector<std::string> cells{html::esc(html::text(row, "system")), html::esc(html::text(row, "method"))};
     for (const auto& d : datasets) cells.push_back(accuracy_cell(html::field(html::field(row, "datasets"), d)));
     cells.push_back(html::percent(html::num(row, "average")));
-    for (const auto& d : datasets) cells.push_back(vs_maspo_cell(html::field(html::field(row, "vs_maspo"), d)));
+    for (const auto& d : compared) cells.push_back(vs_maspo_cell(html::field(html::field(row, "vs_maspo"), d)));
     t.row(cells);
   }
   std::string body = t.str();
@@ -76,14 +86,21 @@ html::Section bench_results_section(const json& r) {
 html::Section bench_cost_section(const json& r) {
   const json& table = html::field(r, "table");
   if (!table.is_array() || table.empty()) return {"cost", "Cost", html::note("No cost recorded yet.")};
-  html::Table t({"system", "method", "calls", "tokens", "dollars", "wall time (s)"});
+  html::Table t({"system", "method", "calls", "tokens", "dollars", "wall time (s)", "optimization calls",
+                 "optimization tokens", "optimization dollars"});
   for (const auto& row : table) {
     const json& c = html::field(row, "cost");
+    const json& o = html::field(c, "optimization");
     t.row({html::esc(html::text(row, "system")), html::esc(html::text(row, "method")),
            html::integer(html::count(c, "calls")), html::integer(html::count(c, "tokens")),
-           html::dollars(html::num(c, "dollars")), html::number(html::num(c, "wall_s"), 1)});
+           html::dollars(html::num(c, "dollars")), html::number(html::num(c, "wall_s"), 1),
+           html::integer(html::count(o, "calls")), html::integer(html::count(o, "tokens")),
+           html::dollars(html::num(o, "dollars"))});
   }
-  return {"cost", "Cost", html::note("Optimization and evaluation together, summed over seeds.") + t.str()};
+  return {"cost", "Cost",
+          html::note("Optimization and evaluation together, summed over seeds; the optimization part is what the "
+                     "bench's budgets cap.") +
+              t.str()};
 }
 
 }  // namespace maspo::report

@@ -8,6 +8,7 @@
 
 #include "maspo/store.hpp"
 #include "report/html.hpp"
+#include "report/run_sections.hpp"
 
 namespace maspo::report {
 
@@ -22,9 +23,11 @@ json read_json_file(const fs::path& path) {
   return j.is_discarded() ? json() : j;
 }
 
-EvalSide load_eval(const fs::path& dir, const std::string& name) {
+EvalSide load_eval(const fs::path& run_dir, const std::string& name, const std::string& dir_name) {
   EvalSide side;
   side.name = name;
+  side.dir_name = dir_name;
+  const fs::path dir = run_dir / dir_name;
   std::error_code ec;
   side.present = fs::is_directory(dir, ec);
   if (!side.present) return side;
@@ -66,10 +69,14 @@ std::vector<std::string> absent_parts(const RunData& r) {
   if (r.beams.empty() && r.scores.empty()) out.push_back("search steps: no layer has been recorded yet");
   if (r.usage.empty()) out.push_back("usage snapshots (recorded with each step)");
   if (r.best_prompts.is_null()) out.push_back("best_prompts.json (written when the search finishes)");
-  if (r.final_eval.is_null()) out.push_back("the final evaluation's result (final_eval in the run store)");
+  // A bench cell evaluates in eval/ and keeps no final_eval: its summary.json is the result.
+  const bool bench_cell = r.evals[1].dir_name == "eval";
+  const bool summarized = bench_cell && r.evals[1].summary.is_object();
+  if (r.final_eval.is_null() && !summarized) out.push_back("the final evaluation's result (final_eval in the run store)");
   for (const auto& side : r.evals) {
-    if (!side.present) out.push_back("eval-" + side.name + "/ (the " + side.name + " prompts' evaluation)");
-    else if (side.summary.is_null()) out.push_back("eval-" + side.name + "/summary.json");
+    if (bench_cell && side.name == "seed") continue;   // the bench's `seed` method is the comparison
+    if (!side.present) out.push_back(side.dir_name + "/ (the " + side.name + " prompts' evaluation)");
+    else if (side.summary.is_null()) out.push_back(side.dir_name + "/summary.json");
   }
   return out;
 }
@@ -83,6 +90,7 @@ RunData load_run(const fs::path& run_dir) {
   r.config = store->config();
   if (!r.config.is_object()) r.config = json::object();
   if (const auto m = html::text(r.config, "method"); !m.empty()) r.method = m;
+  r.layered = r.method == "maspo";
   r.status = store->status();
   r.final_eval = store->result("final_eval").value_or(json());
   r.session_usage = store->result("last_session_usage").value_or(json());
@@ -95,7 +103,10 @@ RunData load_run(const fs::path& run_dir) {
   r.usage = store->rows("usage");
   json best = read_json_file(run_dir / "best_prompts.json");
   if (best.is_object()) r.best_prompts = std::move(best);
-  r.evals = {load_eval(run_dir / "eval-seed", "seed"), load_eval(run_dir / "eval-optimized", "optimized")};
+  std::error_code ec;
+  const bool bench_cell = !fs::exists(run_dir / "eval-optimized", ec) && fs::is_directory(run_dir / "eval", ec);
+  r.evals = {load_eval(run_dir, "seed", "eval-seed"),
+             load_eval(run_dir, "optimized", bench_cell ? "eval" : "eval-optimized")};
   r.agents = agent_order(r);
   r.absent = absent_parts(r);
   return r;
@@ -107,6 +118,13 @@ std::vector<json> rows_of(const json& table, const std::string& agent) {
     if (html::text(row, "agent") == agent) out.push_back(row);
   }
   return out;
+}
+
+std::string position_label(const RunData& run, const json& row) {
+  const std::int64_t round = html::count(row, "round").value_or(0);
+  if (!run.layered) return "iteration " + std::to_string(round + 1);
+  const bool refresh = html::text(row, "context") == "refresh" || html::count(row, "layer").value_or(0) < 0;
+  return step_label(round, refresh ? -1 : html::count(row, "layer").value_or(0));
 }
 
 std::string seed_prompt(const RunData& run, const std::string& agent) {

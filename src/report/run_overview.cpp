@@ -23,11 +23,11 @@ std::int64_t steps_recorded(const RunData& run) {
   return steps;
 }
 
-std::string settings_table(const json& settings) {
-  if (!settings.is_object() || settings.empty()) return html::note("No settings recorded.");
+std::string settings_table(const std::string& title, const json& settings) {
+  if (!settings.is_object() || settings.empty()) return html::note(title + ": none recorded.");
   html::Table t({"setting", "value"}, "", "kv");
   for (const auto& [key, value] : settings.items()) t.row({html::esc(key), html::esc(value_text(value))});
-  return html::details(fmt::format("Settings ({})", settings.size()), t.str());
+  return html::details(fmt::format("{} ({})", title, settings.size()), t.str());
 }
 
 // The final evaluation's numbers: final_eval when the run finished it, else each side's summary.json.
@@ -57,7 +57,8 @@ html::Section overview_section(const RunData& run) {
   }
   t.row({"steps committed", html::integer(steps_recorded(run))});
   t.row({"agents", html::esc(fmt::format("{}", fmt::join(run.agents, ", ")))});
-  std::string body = t.str() + settings_table(html::field(run.config, "settings"));
+  std::string body = t.str() + settings_table("Settings", html::field(run.config, "settings"));
+  if (!run.layered) body += settings_table("Baseline settings", html::field(run.config, "baselines"));
   if (!run.absent.empty()) {
     body += "<h3>Absent from this run</h3><ul class=\"absent\">";
     for (const auto& a : run.absent) body += "<li>" + html::esc(a) + "</li>";

@@ -53,7 +53,7 @@ std::string proposals_html(const RunData& run, const std::string& agent) {
     const json& p = proposals[i];
     const std::string status = html::text(p, "status");
     t.row({html::esc(html::text(p, "id")),
-           html::esc(step_label(html::count(p, "round").value_or(0), html::count(p, "layer").value_or(0))),
+           html::esc(position_label(run, p)),
            "<span class=\"" + status_class(status) + "\">" + html::esc(status) + "</span>", proposal_detail(p)});
   }
   std::string out = "<p>" + html::esc(summary) + "</p>" + t.str();

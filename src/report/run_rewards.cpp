@@ -20,6 +20,8 @@ struct Point {
   std::optional<double> beam_top;
 };
 
+std::optional<double> max_of(const std::vector<json>& rows, const char* key);
+
 Point& point_at(std::vector<Point>& points, std::int64_t round, std::int64_t layer) {
   for (auto& p : points) {
     if (p.round == round && p.layer == layer) return p;
@@ -46,6 +48,10 @@ std::vector<Point> points_of(const RunData& run, const std::string& agent) {
                         refresh ? -1 : html::count(score, "layer").value_or(0));
     p.first_seq = std::min(p.first_seq, html::count(score, "seq").value_or(0));
     p.scores.push_back(score);
+  }
+  // A baseline keeps no beam: its best so far is each score's cumulative value.
+  for (auto& p : points) {
+    if (!p.beam_top) p.beam_top = max_of(p.scores, "cumulative");
   }
   std::stable_sort(points.begin(), points.end(), [](const Point& a, const Point& b) { return a.first_seq < b.first_seq; });
   return points;
@@ -76,14 +82,15 @@ std::string reward_html(const RunData& run, const std::string& agent) {
   svg::LineChart chart;
   chart.kind = "reward";
   chart.title = "Reward of the candidates of " + agent;
-  chart.x_label = "round and layer";
+  chart.x_label = run.layered ? "round and layer" : "iteration";
   chart.y_label = "reward s";
   chart.y_min = 0.0;
   chart.y_max = 1.0;
   chart.series = {{"max reward", {}}, {"mean reward", {}}};
-  html::Table t({"step", "candidates", "max reward", "mean reward", "local", "lookahead", "global", "beam top J"});
+  html::Table t({"step", "candidates", "max reward", "mean reward", "local", "lookahead", "global",
+                 run.layered ? "beam top J" : "best so far"});
   for (const auto& p : points) {
-    const std::string label = step_label(p.round, p.layer);
+    const std::string label = position_label(run, {{"round", p.round}, {"layer", p.layer}});
     chart.x_labels.push_back(label);
     chart.series[0].values.push_back(max_of(p.scores, "reward"));
     chart.series[1].values.push_back(mean_of(p.scores, "reward"));

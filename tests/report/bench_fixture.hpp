@@ -1,4 +1,4 @@
-// A bench directory as `maspo bench` writes it: results.json with done, pending and failed cells,
+// A bench directory as `maspo bench` writes it (src/harness/bench_table.cpp): results.json with done, pending and failed cells,
 // and the run directory of one cell holding a report.
 #pragma once
 
@@ -39,16 +39,22 @@ inline constexpr const char* kBenchResults = R"json({
  "table": [
   {"system": "sequential:1", "method": "seed",
    "datasets": {"gsm8k": {"accuracy": 0.4, "ci95": [0.17, 0.69], "n": 10, "seeds": 1}, "aqua": null},
-   "average": 0.4, "vs_maspo": {"gsm8k": {"diff": -0.2, "p_value": 0.21, "test": "paired bootstrap"}},
-   "cost": {"calls": 40, "tokens": 5000, "dollars": 0.0, "wall_s": 3.0}},
+   "average": null,
+   "vs_maspo": {"gsm8k": {"diff": -0.2, "p_value": 0.21, "n": 10, "test": "exact McNemar"},
+                "all": {"diff": -0.2, "p_value": 0.21, "n": 10, "test": "exact McNemar"}},
+   "cost": {"calls": 40.0, "tokens": 5000.0, "dollars": 0.0, "wall_s": 3.0,
+            "optimization": {"calls": 0.0, "tokens": 0.0, "dollars": 0.0, "wall_s": 0.0}}},
   {"system": "sequential:1", "method": "maspo",
    "datasets": {"gsm8k": {"accuracy": 0.6, "ci95": [0.31, 0.83], "n": 10, "seeds": 1}, "aqua": null},
-   "average": 0.6, "vs_maspo": {},
-   "cost": {"calls": 73, "tokens": 6912, "dollars": 0.0, "wall_s": 15.7}},
+   "average": null, "vs_maspo": {},
+   "cost": {"calls": 73.0, "tokens": 6912.0, "dollars": 0.0, "wall_s": 15.7,
+            "optimization": {"calls": 33.0, "tokens": 1234.0, "dollars": 0.0, "wall_s": 12.5}}},
   {"system": "sequential:1", "method": "spo",
    "datasets": {"gsm8k": {"accuracy": 0.5, "ci95": [0.24, 0.76], "n": 10, "seeds": 1}},
-   "average": 0.5, "vs_maspo": {"gsm8k": {"diff": -0.1, "p_value": 0.42, "test": "paired bootstrap"}},
-   "cost": {"calls": 73, "tokens": 6912, "dollars": 0.0, "wall_s": 15.7}}
+   "average": null,
+   "vs_maspo": {"gsm8k": {"diff": -0.1, "p_value": 0.42, "n": 10, "test": "exact McNemar"}, "all": null},
+   "cost": {"calls": 73.0, "tokens": 6912.0, "dollars": 0.0, "wall_s": 15.7,
+            "optimization": {"calls": 33.0, "tokens": 1234.0, "dollars": 0.0, "wall_s": 12.5}}}
  ]
 })json";
 

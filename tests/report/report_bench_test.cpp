@@ -28,8 +28,12 @@ TEST_F(ReportBench, ResultsTableWithEveryMethodDatasetAndComparison) {
   EXPECT_NE(page_.find("<th>vs maspo: gsm8k</th>"), std::string::npos);
   EXPECT_NE(page_.find("<tr><td>sequential:1</td><td>spo</td><td>50.0%<br><small>24.0\xE2\x80\x93" "76.0%; n=10, seeds 1"),
             std::string::npos);
-  EXPECT_NE(page_.find("-10.0 pts<br><small>p=0.420 paired bootstrap"), std::string::npos);
-  EXPECT_NE(page_.find("<td>spo</td><td>73</td><td>6,912</td><td>$0.0000</td><td>15.7</td>"), std::string::npos);
+  EXPECT_NE(page_.find("-10.0 pts<br><small>p=0.420 exact McNemar, 10 pairs"), std::string::npos);
+  EXPECT_NE(page_.find("<th>vs maspo: all datasets</th>"), std::string::npos);
+  EXPECT_NE(page_.find("<td>spo</td><td>73</td><td>6,912</td><td>$0.0000</td><td>15.7</td><td>33</td><td>1,234</td>"),
+            std::string::npos);
+  // A row with a pending dataset has no average; a method without a comparison shows dashes.
+  EXPECT_NE(page_.find("<td>seed</td><td>40</td><td>5,000</td>"), std::string::npos);
 }
 
 TEST_F(ReportBench, BarChartWithAWhiskerPerResultAndAGapForPendingOnes) {
