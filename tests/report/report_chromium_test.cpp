@@ -17,8 +17,8 @@
 #include "support/subprocess.hpp"
 #include "support/temp_dir.hpp"
 
-#ifndef MASPO_REPORT_SCREENSHOT_DIR
-#error "tests/CMakeLists.txt defines MASPO_REPORT_SCREENSHOT_DIR for this test"
+#ifndef MASPO_BUILD_DIR
+#error "tests/CMakeLists.txt defines MASPO_BUILD_DIR for every test"
 #endif
 
 namespace {
@@ -110,10 +110,10 @@ TEST(ReportChromium, RunReportRendersWithoutConsoleErrorsAndKeepsAScreenshot) {
   maspo::report::testing::make_full_run(tmp.path() / "run", true);
   const fs::path page = maspo::report::write_report(tmp.path() / "run");
   const std::string html = maspo::testing::slurp(page);
-  const fs::path shot = fs::path(MASPO_REPORT_SCREENSHOT_DIR) / "report-screenshot.png";
+  const fs::path shot = fs::path(MASPO_BUILD_DIR) / "report-screenshot.png";
   fs::remove(shot);
   // Kept beside the screenshot, to look at the whole page in a browser.
-  fs::copy_file(page, fs::path(MASPO_REPORT_SCREENSHOT_DIR) / "report-example.html", fs::copy_options::overwrite_existing);
+  fs::copy_file(page, fs::path(MASPO_BUILD_DIR) / "report-example.html", fs::copy_options::overwrite_existing);
 
   const Browser b = open_page(page, shot, tmp.path() / "browser");
   ASSERT_EQ(b.code, 0) << b.log;
@@ -137,9 +137,9 @@ TEST(ReportChromium, BenchReportRendersWithoutConsoleErrors) {
   maspo::testing::TempDir tmp("maspo-report-chromium");
   maspo::report::testing::make_bench_dir(tmp.path() / "bench");
   const fs::path page = maspo::report::write_report(tmp.path() / "bench");
-  const fs::path shot = fs::path(MASPO_REPORT_SCREENSHOT_DIR) / "report-bench-screenshot.png";
+  const fs::path shot = fs::path(MASPO_BUILD_DIR) / "report-bench-screenshot.png";
   fs::remove(shot);
-  fs::copy_file(page, fs::path(MASPO_REPORT_SCREENSHOT_DIR) / "report-bench-example.html",
+  fs::copy_file(page, fs::path(MASPO_BUILD_DIR) / "report-bench-example.html",
                 fs::copy_options::overwrite_existing);
   const Browser b = open_page(page, shot, tmp.path() / "browser");
   ASSERT_EQ(b.code, 0) << b.log;
