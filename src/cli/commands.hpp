@@ -30,5 +30,6 @@ Action add_run_command(CLI::App& app, const GlobalOptions& global);    // run_co
 Action add_optimize_command(CLI::App& app, const GlobalOptions& global);  // optimize_command.cpp
 Action add_resume_command(CLI::App& app, const GlobalOptions& global);    // optimize_command.cpp
 Action add_bench_command(CLI::App& app, const GlobalOptions& global);     // bench_command.cpp
+Action add_report_command(CLI::App& app, const GlobalOptions& global);    // report_command.cpp
 
 }  // namespace maspo::cli

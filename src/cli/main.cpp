@@ -48,6 +48,7 @@ int run(int argc, char** argv) {
   actions["optimize"] = maspo::cli::add_optimize_command(app, global);
   actions["resume"] = maspo::cli::add_resume_command(app, global);
   actions["bench"] = maspo::cli::add_bench_command(app, global);
+  actions["report"] = maspo::cli::add_report_command(app, global);
 
   try {
     app.parse(argc, argv);
