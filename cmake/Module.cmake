@@ -8,6 +8,13 @@ function(maspo_target_options target)
     target_compile_options(${target} PRIVATE -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
     target_link_options(${target} PRIVATE -fsanitize=address,undefined)
   endif()
+  if(MASPO_FUZZ)
+    # Coverage for libFuzzer plus ASan/UBSan (and libstdc++'s bounds checks, e.g. front() of an
+    # empty string); tests/fuzz links the harnesses with -fsanitize=fuzzer.
+    target_compile_options(${target} PRIVATE -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer
+                                             -fno-sanitize-recover=undefined -D_GLIBCXX_ASSERTIONS)
+    target_link_options(${target} PRIVATE -fsanitize=address,undefined)
+  endif()
 endfunction()
 
 # maspo_module(NAME DEPS...): a static library from every .cpp in src/NAME/.

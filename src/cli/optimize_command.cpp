@@ -134,6 +134,10 @@ Action add_optimize_command(CLI::App& app, const GlobalOptions& global) {
                   "System YAML file, or a built-in: sequential[:N], hierarchical, debate, llm_aggregate")
       ->required();
   cmd->add_option("--data", f->in.data, "Test split as NAME[:FORMAT]=PATH; the final evaluation runs on it")->required();
+  cmd->add_option("--method", f->in.method,
+                  "maspo (default) or a baseline that optimizes prompts: isolated, spo, tpe, opro, protegi (docs/bench.md)")
+      ->check(CLI::IsMember({"maspo", "isolated", "spo", "tpe", "opro", "protegi"}))
+      ->capture_default_str();
   cmd->add_option("--pool", f->in.pool,
                   "Separate split to draw the optimization pool from (AQuA dev, GSM8K train); default: held out of --data");
   cmd->add_option("--out", f->out, "Run directory (run.sqlite, best_prompts.json, eval-seed/, eval-optimized/)")

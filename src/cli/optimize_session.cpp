@@ -1,13 +1,7 @@
 #include "cli/optimize_session.hpp"
 
-#include <fcntl.h>
-#include <sys/file.h>
-#include <unistd.h>
-
-#include <cerrno>
 #include <chrono>
 #include <cmath>
-#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -18,6 +12,7 @@
 
 #include "cli/progress_line.hpp"
 #include "cli/run_setup.hpp"
+#include "maspo/baselines.hpp"
 #include "maspo/config.hpp"
 #include "maspo/harness.hpp"
 #include "maspo/opt.hpp"
@@ -37,7 +32,8 @@ json to_json(const OptimizeInputs& in) {
               {"config_path", in.config_path}, {"settings", in.settings},
               {"eval_limit", in.eval_limit},   {"final_eval", in.final_eval},
               {"concurrency", in.concurrency}, {"unsafe_no_sandbox", in.unsafe_no_sandbox},
-              {"budgets", budgets_to_json(in.budgets)}};
+              {"budgets", budgets_to_json(in.budgets)}, {"method", in.method},
+              {"baselines", in.baselines}};
 }
 
 json budgets_to_json(const std::map<std::string, llm::Budget>& budgets) {
@@ -81,6 +77,8 @@ OptimizeInputs optimize_inputs_from_json(const json& j) {
     in.concurrency = j.at("concurrency").get<int>();
     in.unsafe_no_sandbox = j.at("unsafe_no_sandbox").get<bool>();
     in.budgets = budgets_from_json(j.value("budgets", json::object()));
+    in.method = j.value("method", std::string("maspo"));
+    in.baselines = j.value("baselines", json::object());
     return in;
   } catch (const json::exception& e) {
     throw InputError(std::string("run store: the stored inputs of this run are not readable (") + e.what() + ")");
@@ -200,10 +198,18 @@ int run_optimize_session(const std::string& run_dir, const OptimizeInputs& in,
   // The config is re-read from its file on resume: keys live in the environment, never in the store.
   Config config = load_config(!global.config_path.empty() ? global.config_path : in.config_path);
   opt::Settings settings;
+  opt::BaselineOptions baselines;
   try {
     settings = opt::settings_from_json(in.settings);
+    baselines = opt::baseline_options_from_json(in.baselines);
   } catch (const std::invalid_argument& e) {
     throw InputError(e.what());
+  }
+  const std::optional<opt::Method> method = opt::parse_method(in.method);
+  if (!method || !opt::optimizes_prompts(*method)) {
+    throw InputError("--method " + in.method +
+                     ": expected a method that optimizes prompts (maspo, isolated, spo, tpe, opro, protegi); the "
+                     "inference-time baselines (seed, cot, self_consistency, self_refine) are compared by `maspo bench`");
   }
 
   data::Dataset test = load_data_flag(in.data, in.on_bad_line, "--data");
@@ -224,7 +230,13 @@ int run_optimize_session(const std::string& run_dir, const OptimizeInputs& in,
   if (in.final_eval && in.eval_limit > 0) eval_items = std::min(eval_items, in.eval_limit);
 
   if (dry_run) {
-    print_estimate(opt::estimate(*system, settings, eval_items), config, std::cout);
+    if (*method != opt::Method::maspo && *method != opt::Method::isolated) {
+      std::cout << "the pre-flight estimate covers MASPO and `isolated`; `maspo bench --dry-run` bounds the calls of `"
+                << in.method << "`\n";
+      return 0;
+    }
+    const opt::Settings estimated = *method == opt::Method::isolated ? opt::isolated_settings(settings) : settings;
+    print_estimate(opt::estimate(*system, estimated, eval_items), config, std::cout);
     std::cout << "pool: " << split.note << "\n";
     return 0;
   }
@@ -245,35 +257,49 @@ int run_optimize_session(const std::string& run_dir, const OptimizeInputs& in,
   if (fresh) print_estimate(opt::estimate(*system, settings, eval_items), config, std::cerr);
   std::cerr << "pool: " << split.note << "\n";
 
-  opt::Maspo maspo(client, system, split.pool, settings, *store);
-  opt::SearchState state;
-  if (auto cp = store->latest_checkpoint()) {
-    state = opt::search_state_from_json(cp->state);
-    spdlog::info("resuming {} at checkpoint {}", run_dir, cp->step);
-  } else {
-    state = maspo.initial_state(seed_prompts);
-  }
-  store->set_status("running");
-
   ProgressLine line;
   opt::Result result;
-  if (!state.done) {
-    const auto started = std::chrono::steady_clock::now();
-    const std::int64_t steps_at_start = state.step;
-    result = maspo.run(state, [&](const opt::ProgressEvent& e) {
-      // ETA from this session's pace (a resumed run's earlier steps took no time here).
-      const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-      const std::int64_t done_here = e.steps_done - steps_at_start;
-      const double eta = done_here > 0 ? elapsed / double(done_here) * double(e.steps_total - e.steps_done) : -1.0;
-      line.update(int(e.steps_done), int(e.steps_total),
-                  fmt::format("round {}/{} {} layer {}/{}  best {:.3f}  misaligned {:.0f}%  {}  ETA {}", e.round,
-                              e.rounds, e.agent, e.layer, e.layers, e.best_reward, 100.0 * e.misalignment_rate,
-                              usage_text(client.usage()), format_duration(eta)),
-                  e.steps_done == e.steps_total);
-    });
+  const auto started = std::chrono::steady_clock::now();
+  std::int64_t steps_at_start = 0;
+  auto on_progress = [&](const opt::ProgressEvent& e) {
+    if (steps_at_start < 0) steps_at_start = e.steps_done - 1;
+    // ETA from this session's pace (a resumed run's earlier steps took no time here).
+    const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    const std::int64_t done_here = e.steps_done - steps_at_start;
+    const double eta = done_here > 0 ? elapsed / double(done_here) * double(e.steps_total - e.steps_done) : -1.0;
+    line.update(int(e.steps_done), int(e.steps_total),
+                fmt::format("round {}/{} {} layer {}/{}  best {:.3f}  misaligned {:.0f}%  {}  ETA {}", e.round,
+                            e.rounds, e.agent, e.layer, e.layers, e.best_reward, 100.0 * e.misalignment_rate,
+                            usage_text(client.usage()), format_duration(eta)),
+                e.steps_done == e.steps_total);
+  };
+  if (*method != opt::Method::maspo) {
+    // Baselines checkpoint in the same store and resume from it (docs/bench.md).
+    steps_at_start = -1;
+    store->set_status("running");
+    const opt::BaselineResult r = opt::run_baseline(*method, client, system, split.pool, seed_prompts, settings,
+                                                    baselines, grader, *store, on_progress);
+    result.prompts = r.prompts;
+    result.stopped_by_budget = r.stopped_by_budget;
+    result.stopped_by_failure = r.stopped_by_failure;
+    result.state.step = r.steps;
   } else {
-    result.state = state;
-    result.prompts = state.prompts;
+    opt::Maspo maspo(client, system, split.pool, settings, *store);
+    opt::SearchState state;
+    if (auto cp = store->latest_checkpoint()) {
+      state = opt::search_state_from_json(cp->state);
+      spdlog::info("resuming {} at checkpoint {}", run_dir, cp->step);
+    } else {
+      state = maspo.initial_state(seed_prompts);
+    }
+    store->set_status("running");
+    steps_at_start = state.step;
+    if (!state.done) {
+      result = maspo.run(state, on_progress);
+    } else {
+      result.state = state;
+      result.prompts = state.prompts;
+    }
   }
   if (!result.stopped_by_failure.empty()) {
     std::cerr << "maspo: stopped: the model service failed (" << result.stopped_by_failure

@@ -31,6 +31,9 @@ struct OptimizeInputs {
   // The budgets in force when the run started (config + --budget), so a plain `maspo resume`
   // keeps the same caps; `maspo resume --budget` overrides them. Per process: see docs/method.md.
   std::map<std::string, llm::Budget> budgets;
+  // `--method`: maspo (default) or a prompt-optimizing baseline (docs/bench.md), with its options.
+  std::string method = "maspo";
+  nlohmann::json baselines = nlohmann::json::object();
 };
 nlohmann::json to_json(const OptimizeInputs& in);
 OptimizeInputs optimize_inputs_from_json(const nlohmann::json& j);   // throws InputError

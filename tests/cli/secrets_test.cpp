@@ -67,6 +67,8 @@ TEST(Secrets, TheApiKeyIsSentButWrittenNowhere) {
        "--data", "syn:gsm8k=" + (d / "test.jsonl").string(), "--limit", "3", "--out", (d / "eval").string()},
       {"--log-level", "trace", "bench", (d / "bench.yaml").string(), "--out", (d / "bench").string()},
       {"--log-level", "trace", "--config", (d / "config.yaml").string(), "ask", "What is 1 + 1?", "--json"},
+      {"--log-level", "trace", "report", (d / "run").string()},
+      {"--log-level", "trace", "report", (d / "bench").string()},
   };
   for (const auto& args : commands) {
     auto r = run_maspo(d, args, env, std::chrono::seconds(120));
@@ -80,6 +82,8 @@ TEST(Secrets, TheApiKeyIsSentButWrittenNowhere) {
   for (const auto& h : auth) EXPECT_EQ(h, std::string("Bearer ") + kKey);
   EXPECT_TRUE(fs::exists(d / "run" / "run.sqlite"));
   EXPECT_TRUE(fs::exists(d / "bench" / "results.json"));
+  EXPECT_TRUE(fs::exists(d / "run" / "report.html"));
+  EXPECT_TRUE(fs::exists(d / "bench" / "report.html"));
   EXPECT_EQ(files_containing(d, kKey), std::vector<std::string>{});
   // Nor the variable's name outside the config file the user wrote.
   auto named = files_containing(d, "MASPO_TEST_SECRET_KEY");

@@ -164,7 +164,9 @@ TEST(SanitizeProposal, Table) {
       EXPECT_FALSE(s.prompt.has_value()) << "accepted: " << s.prompt.value_or("");
       EXPECT_FALSE(s.reason.empty());
     }
-    if (!c.reason.empty()) EXPECT_NE(s.reason.find(c.reason), std::string::npos) << "reason: " << s.reason;
+    if (!c.reason.empty()) {
+      EXPECT_NE(s.reason.find(c.reason), std::string::npos) << "reason: " << s.reason;
+    }
   }
 }
 
