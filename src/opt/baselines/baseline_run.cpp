@@ -142,6 +142,28 @@ std::vector<ProposalTrace> proposal_traces(const std::vector<TracePtr>& traces, 
 
 mas::PromptMap prompts_of(const json& state) { return state.at("prompts").get<mas::PromptMap>(); }
 
+void next_iteration(const Context& ctx, json& state, std::initializer_list<const char*> per_agent_keys) {
+  int next = state["iteration"].get<int>() + 1;
+  if (next >= ctx.options.iterations) {
+    next = 0;
+    state["agent_index"] = state["agent_index"].get<int>() + 1;
+    for (const char* key : per_agent_keys) state[key] = json::array();
+  }
+  state["iteration"] = next;
+  state["done"] = state["agent_index"].get<std::size_t>() >= ctx.order.size();
+}
+
+std::int64_t per_agent_steps(const Context& ctx) {
+  return static_cast<std::int64_t>(ctx.order.size()) * ctx.options.iterations;
+}
+
+void per_agent_progress(const Context& ctx, const json& state, ProgressEvent& ev) {
+  const auto index = std::min<std::size_t>(state["agent_index"].get<std::size_t>(), ctx.order.size() - 1);
+  ev.agent = ctx.order[index];
+  ev.round = state["iteration"].get<int>();
+  ev.rounds = ctx.options.iterations;
+}
+
 }  // namespace baseline
 
 namespace {

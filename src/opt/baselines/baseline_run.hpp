@@ -6,6 +6,7 @@
 // has: "prompts" (the best prompt map so far), "rng" (the generator's state), "done".
 #pragma once
 
+#include <initializer_list>
 #include <memory>
 #include <optional>
 #include <random>
@@ -73,6 +74,14 @@ double mean(const std::vector<bool>& correct);
 std::vector<ProposalTrace> proposal_traces(const std::vector<TracePtr>& traces, const std::string& agent,
                                            std::size_t at_most);
 mas::PromptMap prompts_of(const json& state);
+
+// The per-agent methods (spo, opro, protegi) visit the agents in topological order, `iterations`
+// steps each. After a step: the next iteration, or the next agent with `per_agent_keys` emptied
+// (its history, batch, beam); "done" after the last agent.
+void next_iteration(const Context& ctx, json& state, std::initializer_list<const char*> per_agent_keys);
+std::int64_t per_agent_steps(const Context& ctx);
+// Fills the event's agent, round (the iteration) and rounds (iterations per agent).
+void per_agent_progress(const Context& ctx, const json& state, ProgressEvent& ev);
 
 // One method: its first state, one step, how many steps in all, and what a progress line shows.
 struct MethodSteps {

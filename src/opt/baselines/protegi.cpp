@@ -82,32 +82,17 @@ void step(Context& ctx, json& state) {
   }
   state["beam"] = beam;
   state["prompts"] = prompts;
-  int next = iteration + 1;
-  if (next >= ctx.options.iterations) {
-    next = 0;
-    state["agent_index"] = state["agent_index"].get<int>() + 1;
-    state["beam"] = json::array();
-    state["batch"] = json::array();
-  }
-  state["iteration"] = next;
-  state["done"] = state["agent_index"].get<std::size_t>() >= ctx.order.size();
-}
-
-std::int64_t total(const Context& ctx) {
-  return static_cast<std::int64_t>(ctx.order.size()) * ctx.options.iterations;
+  next_iteration(ctx, state, {"beam", "batch"});
 }
 
 void progress(const Context& ctx, const json& state, ProgressEvent& ev) {
-  const auto index = std::min<std::size_t>(state["agent_index"].get<std::size_t>(), ctx.order.size() - 1);
-  ev.agent = ctx.order[index];
-  ev.round = state["iteration"].get<int>();
-  ev.rounds = ctx.options.iterations;
+  per_agent_progress(ctx, state, ev);
   const Beam b = state["beam"].get<Beam>();
   ev.best_reward = b.empty() ? 0.0 : b.front().second;
 }
 
 }  // namespace
 
-MethodSteps protegi_steps() { return {initial, step, total, progress}; }
+MethodSteps protegi_steps() { return {initial, step, per_agent_steps, progress}; }
 
 }  // namespace maspo::opt::baseline

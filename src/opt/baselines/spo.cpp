@@ -16,18 +16,6 @@ json initial(Context&, const mas::PromptMap& seed) {
   return {{"prompts", seed}, {"agent_index", 0}, {"iteration", 0}, {"accepted", 0}};
 }
 
-void next_iteration(const Context& ctx, json& state) {
-  int it = state["iteration"].get<int>() + 1;
-  int agent = state["agent_index"].get<int>();
-  if (it >= ctx.options.iterations) {
-    it = 0;
-    agent += 1;
-  }
-  state["iteration"] = it;
-  state["agent_index"] = agent;
-  state["done"] = agent >= static_cast<int>(ctx.order.size());
-}
-
 void step(Context& ctx, json& state) {
   const int iteration = state["iteration"].get<int>();
   const std::string agent = ctx.order.at(state["agent_index"].get<std::size_t>());
@@ -57,23 +45,16 @@ void step(Context& ctx, json& state) {
     }
   }
   state["prompts"] = prompts;
-  next_iteration(ctx, state);
-}
-
-std::int64_t total(const Context& ctx) {
-  return static_cast<std::int64_t>(ctx.order.size()) * ctx.options.iterations;
+  next_iteration(ctx, state, {});
 }
 
 void progress(const Context& ctx, const json& state, ProgressEvent& ev) {
-  const auto index = std::min<std::size_t>(state["agent_index"].get<std::size_t>(), ctx.order.size() - 1);
-  ev.agent = ctx.order[index];
-  ev.round = state["iteration"].get<int>();
-  ev.rounds = ctx.options.iterations;
+  per_agent_progress(ctx, state, ev);
   ev.best_reward = state["accepted"].get<int>();
 }
 
 }  // namespace
 
-MethodSteps spo_steps() { return {initial, step, total, progress}; }
+MethodSteps spo_steps() { return {initial, step, per_agent_steps, progress}; }
 
 }  // namespace maspo::opt::baseline
