@@ -26,9 +26,10 @@
 // Budgets: every call goes through the one llm::Client, so its per-role budgets cap every method
 // alike; a method that reaches one stops and returns the best prompts it had (stopped_by_budget).
 //
-// Resume: isolated resumes from MASPO's checkpoints. The other optimizers are deterministic given
-// (settings, seed, model replies): on a resume they replay their finished steps, whose calls come
-// back from the cache, without recording them twice, and go on from there.
+// Resume: isolated resumes from MASPO's checkpoints; the others checkpoint their own state (a JSON
+// object: best prompts, RNG, minibatch, history / beam / sampler) after every step and continue
+// from the last one. A model service that fails past every retry stops them like a budget does,
+// with the step rolled back (stopped_by_failure).
 #pragma once
 
 #include <cstdint>

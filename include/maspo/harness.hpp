@@ -75,6 +75,8 @@ struct Summary {
   eval::Interval ci95;
   int resumed = 0;                     // items taken from an earlier run
   bool stopped_by_budget = false;      // the run stopped cleanly at a budget; resume to finish
+  std::string stopped_by_failure;      // non-empty: the model service failed past every retry; the
+                                       // items it hit are not recorded; resume to finish
   double wall_s = 0.0;
   std::vector<llm::UsageLine> usage;   // this process's calls, per role and model
   std::vector<data::SkippedLine> skipped_lines;

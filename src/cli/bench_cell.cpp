@@ -18,7 +18,7 @@ using json = nlohmann::json;
 
 namespace {
 
-std::string folder_name(const std::string& system) {
+std::string folder_of(const std::string& system) {
   std::string base = mas::is_builtin_spec(system) ? system : fs::path(system).stem().string();
   for (char& c : base) {
     if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.') c = '_';
@@ -61,16 +61,22 @@ harness::CellOutcome outcome_from_json(const json& j) {
   return c;
 }
 
-// Scored items of a finished evaluation, in file order; a failed item counts as wrong.
+// Scored items of a finished evaluation, one per id in first-seen order; a failed item counts as
+// wrong. A resume appends a new line for an item it redid (an error rerun): the last line wins.
 std::vector<std::pair<std::string, bool>> read_items(const fs::path& path) {
   std::vector<std::pair<std::string, bool>> out;
+  std::map<std::string, std::size_t> at;
   std::ifstream in(path);
   std::string line;
   while (std::getline(in, line)) {
     if (line.empty()) continue;
     const json j = json::parse(line, nullptr, /*allow_exceptions=*/false);
     if (j.is_discarded() || !j.contains("id")) continue;   // a torn last line: the harness redoes it
-    out.emplace_back(j["id"].get<std::string>(), j.value("correct", false));
+    const std::string id = j["id"].get<std::string>();
+    const bool correct = j.value("correct", false);
+    auto [it, fresh] = at.emplace(id, out.size());
+    if (fresh) out.emplace_back(id, correct);
+    else out[it->second].second = correct;
   }
   return out;
 }
@@ -142,12 +148,14 @@ std::pair<mas::PromptMap, json> optimize(const BenchInputs& in, const fs::path& 
 
 }  // namespace
 
+std::string system_folder(const std::string& system) { return folder_of(system); }
+
 std::string system_label(const std::string& system) {
   return mas::is_builtin_spec(system) ? system : fs::path(system).filename().string();
 }
 
 fs::path cell_path(const CellKey& key) {
-  return fs::path("cells") / folder_name(key.system) / key.dataset / std::string(opt::to_string(key.method)) /
+  return fs::path("cells") / folder_of(key.system) / key.dataset / std::string(opt::to_string(key.method)) /
          ("seed-" + std::to_string(key.seed));
 }
 
@@ -211,6 +219,8 @@ harness::CellOutcome run_cell(const BenchInputs& in, const fs::path& bench_dir, 
   };
   const harness::Summary s = harness::evaluate(client, eval_system, prompts, test_split, grader, run);
   if (s.stopped_by_budget) throw BenchBudgetStop{label + ": the evaluation stopped at a budget of the config"};
+  // The cell stays unfinished (no cell.json): the next `maspo bench` evaluates the missing items.
+  if (!s.stopped_by_failure.empty()) throw std::runtime_error("the model service failed: " + s.stopped_by_failure);
   out.items = read_items(dir / "eval" / "items.jsonl");
   out.evaluation = usage_json(client.usage(), s.wall_s);
   out.status = "done";

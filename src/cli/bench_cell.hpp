@@ -43,6 +43,8 @@ struct CellKey {
 
 // How a system appears in tables: a built-in spec as written, a file by its file name.
 std::string system_label(const std::string& system);
+// The folder of its cells: the label with characters unsafe in a path replaced.
+std::string system_folder(const std::string& system);
 
 // "cells/<system>/<dataset>/<method>/seed-<n>", the system made a safe folder name.
 std::filesystem::path cell_path(const CellKey& key);

@@ -46,11 +46,11 @@ json protocol(const BenchSpec& spec) {
 BenchInputs load_inputs(const BenchSpec& spec, const GlobalOptions& global) {
   BenchInputs in;
   in.spec = spec;
-  std::set<std::string> labels;
+  std::set<std::string> labels, folders;
   for (const auto& s : spec.systems) {
-    if (!labels.insert(system_label(s)).second) {
-      throw InputError(spec.source + ": systems: two systems are named '" + system_label(s) +
-                       "' in tables and folders; rename one file");
+    if (!labels.insert(system_label(s)).second || !folders.insert(system_folder(s)).second) {
+      throw InputError(spec.source + ": systems: two systems share the name '" + system_label(s) + "' (folder '" +
+                       system_folder(s) + "') in tables and cell folders; rename one file");
     }
   }
   in.config = load_config(!spec.config.empty() ? spec.config : global.config_path);

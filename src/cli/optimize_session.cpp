@@ -254,7 +254,10 @@ int run_optimize_session(const std::string& run_dir, const OptimizeInputs& in,
   DirLock lock(run_dir, "run.lock", "run");
   std::unique_ptr<store::RunStore> store =
       fresh ? store::RunStore::create(run_dir, to_json(in)) : store::RunStore::open(run_dir);
-  if (fresh) print_estimate(opt::estimate(*system, settings, eval_items), config, std::cerr);
+  if (fresh && *method == opt::Method::maspo) print_estimate(opt::estimate(*system, settings, eval_items), config, std::cerr);
+  if (fresh && *method == opt::Method::isolated) {
+    print_estimate(opt::estimate(*system, opt::isolated_settings(settings), eval_items), config, std::cerr);
+  }
   std::cerr << "pool: " << split.note << "\n";
 
   ProgressLine line;
@@ -325,6 +328,14 @@ int run_optimize_session(const std::string& run_dir, const OptimizeInputs& in,
                                            fs::path(run_dir) / "eval-seed", in, seed, "seed");
       auto best_summary = evaluate_prompts(client, system, result.prompts, test_split, grader,
                                            fs::path(run_dir) / "eval-optimized", in, seed, "optimized");
+      if (!seed_summary.stopped_by_failure.empty() || !best_summary.stopped_by_failure.empty()) {
+        store->set_status("stopped: model service failed (final evaluation)");
+        std::cerr << "maspo: the final evaluation stopped: the model service failed ("
+                  << (seed_summary.stopped_by_failure.empty() ? best_summary.stopped_by_failure
+                                                              : seed_summary.stopped_by_failure)
+                  << "); `maspo resume " << run_dir << "` finishes it once the service is back\n";
+        return 1;
+      }
       if (seed_summary.stopped_by_budget || best_summary.stopped_by_budget) {
         store->set_status("stopped: budget (final evaluation)");
         std::cerr << "maspo: the final evaluation stopped at a budget; `maspo resume " << run_dir

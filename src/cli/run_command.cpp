@@ -68,6 +68,11 @@ int run_run(const RunCommandOptions& o, const GlobalOptions& global) {
   std::cout << fmt::format("\ntokens: {} prompt + {} completion; wall {:.1f}s; results in {}\n", s.prompt_tokens,
                            s.completion_tokens, s.wall_s, o.out);
   report_skipped_lines(dataset);
+  if (!s.stopped_by_failure.empty()) {
+    std::cerr << "maspo: stopped: the model service failed (" << s.stopped_by_failure
+              << "); run the same command again once it is back: finished items are kept\n";
+    return 1;
+  }
   if (s.stopped_by_budget) {
     std::cerr << "maspo: stopped at a budget; run the same command again (with a larger budget) to finish\n";
     return kExitStoppedByBudget;

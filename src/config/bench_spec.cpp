@@ -38,6 +38,11 @@ std::string path_value(const Field& f) {
 BenchDataset dataset(const Field& entry) {
   BenchDataset d;
   d.name = entry.key();
+  // The name becomes a folder of every cell and part of NAME:FORMAT=PATH.
+  const bool safe = !d.name.empty() && d.name != "." && d.name != ".." &&
+                    d.name.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-") ==
+                        std::string::npos;
+  if (!safe) entry.fail("a dataset name may hold only letters, digits, '_', '.' and '-' (it names the cells' folders)");
   std::string format;
   for (const Field& f : entry.entries()) {
     if (f.key() == "data") d.data = path_value(f);

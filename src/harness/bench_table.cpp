@@ -41,34 +41,59 @@ double calls(const json& cost) {
   return n;
 }
 
-using PairKey = std::pair<std::uint64_t, std::string>;   // (seed, item id)
+// One question's results over the seeds: seed -> correct. The same question under several seeds
+// is one unit of evidence, not several (the test split is the same for every seed when the pool
+// is separate): intervals resample questions, and the paired test compares per-question means.
+using ByItem = std::map<std::string, std::map<std::uint64_t, bool>>;   // "dataset/id" -> seed -> correct
 
-std::map<PairKey, bool> by_item(const std::vector<const CellOutcome*>& cells) {
-  std::map<PairKey, bool> out;
+ByItem by_item(const std::vector<const CellOutcome*>& cells) {
+  ByItem out;
   for (const auto* c : cells) {
-    for (const auto& [id, ok] : c->items) out[{c->seed, id}] = ok;
+    for (const auto& [id, ok] : c->items) out[c->dataset + "/" + id][c->seed] = ok;
   }
   return out;
 }
 
-json paired(const std::map<PairKey, bool>& method, const std::map<PairKey, bool>& maspo) {
-  int b = 0, c = 0, n = 0, right_m = 0, right_x = 0;
-  for (const auto& [key, ok] : method) {
-    auto it = maspo.find(key);
+std::vector<double> item_means(const ByItem& items) {
+  std::vector<double> out;
+  for (const auto& [id, seeds] : items) {
+    double sum = 0.0;
+    for (const auto& [seed, ok] : seeds) sum += ok ? 1.0 : 0.0;
+    out.push_back(sum / static_cast<double>(seeds.size()));
+  }
+  return out;
+}
+
+// Exact sign test on per-question differences (over the seeds both answered); with one seed it
+// is exactly McNemar's test.
+json paired(const ByItem& method, const ByItem& maspo) {
+  int b = 0, c = 0, n = 0;
+  double diff = 0.0;
+  for (const auto& [id, seeds] : method) {
+    auto it = maspo.find(id);
     if (it == maspo.end()) continue;
+    double m = 0.0, x = 0.0;
+    int shared = 0;
+    for (const auto& [seed, ok] : seeds) {
+      auto s = it->second.find(seed);
+      if (s == it->second.end()) continue;
+      ++shared;
+      m += ok ? 1.0 : 0.0;
+      x += s->second ? 1.0 : 0.0;
+    }
+    if (shared == 0) continue;
     ++n;
-    right_m += ok;
-    right_x += it->second;
-    if (ok && !it->second) ++b;
-    if (!ok && it->second) ++c;
+    diff += (m - x) / shared;
+    if (m > x) ++b;
+    if (m < x) ++c;
   }
   if (n == 0) return nullptr;
-  return {{"diff", (right_m - right_x) / static_cast<double>(n)},
+  return {{"diff", diff / n},
           {"p_value", eval::mcnemar_exact_p(b, c)},
           {"n", n},
           {"method_only", b},
           {"maspo_only", c},
-          {"test", "exact McNemar"}};
+          {"test", "exact McNemar (sign test over questions, seeds averaged)"}};
 }
 
 std::string pct(const json& v) { return v.is_number() ? fmt::format("{:.1f}", 100.0 * v.get<double>()) : "—"; }
@@ -130,11 +155,7 @@ json bench_results(const std::string& bench, const std::string& file, const std:
           if (c.method == method) mine.push_back(&c);
           if (c.method == "maspo") theirs.push_back(&c);
         }
-        std::vector<double> v;
-        for (const auto* c : mine) {
-          auto o = outcomes(c->items);
-          v.insert(v.end(), o.begin(), o.end());
-        }
+        const std::vector<double> v = item_means(by_item(mine));
         if (mine.empty()) {
           per[dataset] = {{"accuracy", nullptr}, {"ci95", nullptr}, {"n", 0}, {"seeds", 0}};
           complete = false;
@@ -149,13 +170,8 @@ json bench_results(const std::string& bench, const std::string& file, const std:
       row["datasets"] = per;
       row["average"] = complete && !averages.empty() ? json(mean(averages)) : json(nullptr);
       if (method != "maspo" && !all_mine.empty() && !all_maspo.empty()) {
-        // Over every dataset at once: pairs keyed by dataset too, so ids never collide.
-        std::map<PairKey, bool> a, b;
-        for (const auto* c : all_mine)
-          for (const auto& [id, ok] : c->items) a[{c->seed, c->dataset + "/" + id}] = ok;
-        for (const auto* c : all_maspo)
-          for (const auto& [id, ok] : c->items) b[{c->seed, c->dataset + "/" + id}] = ok;
-        vs["all"] = paired(a, b);
+        // Over every dataset at once (questions are keyed by dataset, so ids never collide).
+        vs["all"] = paired(by_item(all_mine), by_item(all_maspo));
       }
       row["vs_maspo"] = vs;
       row["cost"] = cost;
@@ -168,8 +184,9 @@ json bench_results(const std::string& bench, const std::string& file, const std:
 
 std::string bench_markdown(const json& r) {
   const auto datasets = r["datasets"].get<std::vector<std::string>>();
-  std::string md = fmt::format("# Bench `{}`\n\nAccuracy in % (95% bootstrap interval); p: exact McNemar test against "
-                               "MASPO on the same items, all datasets pooled.\n\n",
+  std::string md = fmt::format("# Bench `{}`\n\nAccuracy in % (95% bootstrap interval over questions); p: exact McNemar "
+                               "(sign) test against MASPO on the same questions, seeds averaged per question, all "
+                               "datasets pooled.\n\n",
                                r["bench"].get<std::string>());
   md += "| system | method |";
   for (const auto& d : datasets) md += " " + d + " |";
@@ -210,7 +227,10 @@ std::string bench_markdown(const json& r) {
 
 std::string bench_csv(const json& r) {
   auto field = [](const json& v) { return v.is_number() ? fmt::format("{:.6g}", v.get<double>()) : std::string(); };
-  std::string csv = "system,method,dataset,accuracy,ci_low,ci_high,n,seeds,diff_vs_maspo,p_value,calls,tokens,dollars,wall_s\n";
+  // The cost columns are the method's total over all datasets, repeated on each dataset's line.
+  std::string csv =
+      "system,method,dataset,accuracy,ci_low,ci_high,n,seeds,diff_vs_maspo,p_value,method_calls_all_datasets,"
+      "method_tokens_all_datasets,method_dollars_all_datasets,method_wall_s_all_datasets\n";
   for (const auto& row : r["table"]) {
     for (const auto& [dataset, cell] : row["datasets"].items()) {
       const json vs = row["vs_maspo"].contains(dataset) ? row["vs_maspo"][dataset] : json(nullptr);

@@ -173,6 +173,7 @@ Summary evaluate(llm::Client& client, std::shared_ptr<const mas::System> system,
 
   std::mutex mutex;  // guards progress, finished, budget_stop
   bool budget_stop = false;
+  std::string service_failure;   // first message of a service failure (items left pending)
   int done_this_run = 0;
   {
     ItemsWriter writer(items_path);
@@ -191,6 +192,13 @@ Summary evaluate(llm::Client& client, std::shared_ptr<const mas::System> system,
           // Not an answer: the item stays pending and a resume with a larger budget runs it.
           std::lock_guard lock(mutex);
           budget_stop = true;
+          return;
+        }
+        if (trace.service_failed) {
+          // The model service failed past every retry: not the system's answer either. The item
+          // stays pending; a resume once the service is back runs it.
+          std::lock_guard lock(mutex);
+          if (service_failure.empty()) service_failure = trace.error;
           return;
         }
         ItemResult item = make_item(example, trace, grader);
@@ -218,6 +226,7 @@ Summary evaluate(llm::Client& client, std::shared_ptr<const mas::System> system,
   s.selected = static_cast<int>(selected.size());
   s.resumed = resumed;
   s.stopped_by_budget = budget_stop;
+  s.stopped_by_failure = service_failure;
   for (const auto& ex : selected) {
     auto it = finished.find(ex.id);
     if (it == finished.end()) continue;

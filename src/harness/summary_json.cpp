@@ -26,6 +26,7 @@ json to_json(const Summary& s) {
               {"ci95", {s.ci95.low, s.ci95.high}},
               {"resumed", s.resumed},
               {"stopped_by_budget", s.stopped_by_budget},
+              {"stopped_by_failure", s.stopped_by_failure},
               {"wall_s", s.wall_s},
               {"prompt_tokens", s.prompt_tokens},
               {"completion_tokens", s.completion_tokens},

@@ -352,18 +352,21 @@ void HttpBackend::Impl::finish(Transfer& t, CURLcode code) {
                  retry_after);
     return;
   }
-  // The transport worked, whatever the body says: the endpoint is healthy.
-  record_success(h);
-  slot.backoff_until.store(0.0, std::memory_order_relaxed);
-  const double now = steady_now();
   // A 200 whose body is not JSON at all was corrupted on the way (a proxy, a cut connection, an
-  // overloaded server): worth another attempt, like a dropped connection. A well-formed body the
+  // overloaded server): worth another attempt, like a dropped connection, and it counts against
+  // the endpoint's health (a replica answering HTML pages gets backed off). A well-formed body the
   // model filled badly (no choices, null content) is the reply, and retrying would repeat it.
   if (!nlohmann::json::accept(t.response)) {
     fail_attempt(std::move(job), endpoint,
-                 Error(ErrorKind::transport, "the reply body is not valid JSON (corrupted or cut off)"), std::nullopt);
+                 Error(ErrorKind::transport, "the reply body from " + endpoints[static_cast<std::size_t>(endpoint)].base_url +
+                                                 " is not valid JSON (corrupted, cut off, or not an OpenAI-compatible endpoint)"),
+                 std::nullopt);
     return;
   }
+  // The transport worked and the body is JSON: the endpoint is healthy.
+  record_success(h);
+  slot.backoff_until.store(0.0, std::memory_order_relaxed);
+  const double now = steady_now();
   Reply reply;
   try {
     reply = wire::parse_chat_reply(t.response);

@@ -133,4 +133,39 @@ TEST(FaultMatrix, PermanentOutageStopsCleanlyAndResumeEndsLikeTheCleanRun) {
   EXPECT_EQ(json::parse(std::ifstream(tmp.path() / "outage" / "best_prompts.json")), reference.prompts);
 }
 
+TEST(FaultMatrix, OutageDuringAnEvaluationLeavesItemsPendingNotWrong) {
+  maspo::testing::TempDir tmp("maspo-faults");
+  const fs::path d = tmp.path();
+  write(d / "testbed.yaml", maspo::testing::testbed_system_yaml());
+  write(d / "test.jsonl", maspo::testing::testbed_gsm8k_jsonl(6));
+  auto run = [&](int port) {
+    write(d / "c.yaml", config({url(port)}));
+    return run_maspo(d,
+                     {"--config", (d / "c.yaml").string(), "run", (d / "testbed.yaml").string(), "--data",
+                      "syn:gsm8k=" + (d / "test.jsonl").string(), "--concurrency", "1", "--out", (d / "eval").string()},
+                     {{"MASPO_CACHE_DIR", (d / "cache").string()}}, std::chrono::seconds(60));
+  };
+  auto count_lines = [&] {
+    std::ifstream in(d / "eval" / "items.jsonl");
+    int n = 0;
+    for (std::string line; std::getline(in, line);) n += !line.empty();
+    return n;
+  };
+  {
+    // Four answers (two items, two agents each), then the service is down for good.
+    FakeServerProcess down({"--responder", "testbed", "--fault", "none:4", "--fault", "status_503:1000000"});
+    auto r = run(down.port());
+    EXPECT_EQ(r.code, 1) << r;
+    EXPECT_NE(r.err.find("model service failed"), std::string::npos) << r;
+  }
+  EXPECT_EQ(count_lines(), 2) << "only the answered items are recorded; none as a wrong answer";
+  FakeServerProcess up({"--responder", "testbed"});
+  auto r = run(up.port());
+  ASSERT_EQ(r.code, 0) << r;
+  EXPECT_EQ(count_lines(), 6);
+  const json s = json::parse(std::ifstream(d / "eval" / "summary.json"));
+  EXPECT_EQ(s.at("errors"), 0);
+  EXPECT_EQ(s.at("scored"), 6);
+}
+
 }  // namespace

@@ -43,17 +43,18 @@ TEST(BenchTable, AccuracyPoolsSeedsAndThePairedTestUsesSharedItems) {
   const json r = results(cells);
   const json& seed = row(r, "seed");
   EXPECT_DOUBLE_EQ(seed["datasets"]["math"]["accuracy"].get<double>(), 2.0 / 8);
-  EXPECT_EQ(seed["datasets"]["math"]["n"], 8);
+  EXPECT_EQ(seed["datasets"]["math"]["n"], 4) << "a question counts once, whatever the seeds";
   EXPECT_EQ(seed["datasets"]["math"]["seeds"], 2);
   EXPECT_DOUBLE_EQ(seed["average"].get<double>(), (0.25 + 1.0) / 2);
-  // math: maspo-only right on 5 of 8 pairs, seed-only on none -> p = 2 * (1/2)^5.
+  // math, seeds averaged per question: seed [1,0,0,0] vs maspo [1,1,1,0.5]: maspo ahead on 3
+  // questions, seed on none -> p = 2 * (1/2)^3 (copies of a question across seeds add nothing).
   const json& vs = seed["vs_maspo"]["math"];
   EXPECT_EQ(vs["method_only"], 0);
-  EXPECT_EQ(vs["maspo_only"], 5);
-  EXPECT_NEAR(vs["p_value"].get<double>(), 0.0625, 1e-12);
+  EXPECT_EQ(vs["maspo_only"], 3);
+  EXPECT_NEAR(vs["p_value"].get<double>(), 0.25, 1e-12);
   EXPECT_DOUBLE_EQ(vs["diff"].get<double>(), (2.0 - 7.0) / 8);
-  // Pooled over datasets: 10 pairs, ids of different datasets never paired with each other.
-  EXPECT_EQ(seed["vs_maspo"]["all"]["n"], 10);
+  // Pooled over datasets: 6 questions, ids of different datasets never paired with each other.
+  EXPECT_EQ(seed["vs_maspo"]["all"]["n"], 6);
   EXPECT_TRUE(row(r, "maspo")["vs_maspo"].empty());
   // Cost: two math cells and one aqua cell per method.
   EXPECT_DOUBLE_EQ(row(r, "maspo")["cost"]["optimization"]["calls"].get<double>(), 15.0);

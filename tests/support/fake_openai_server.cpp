@@ -192,7 +192,8 @@ int FakeOpenAIServer::port() const { return impl_->server->port(); }
 std::string FakeOpenAIServer::base_url() const { return impl_->server->base_url(); }
 
 void FakeOpenAIServer::push_fault(Fault fault, int count, double retry_after_s) {
-  if (count <= 0 || fault == Fault::none) return;
+  // Fault::none queues `count` normal answers: later faults start after them.
+  if (count <= 0) return;
   std::lock_guard<std::mutex> lock(impl_->mutex);
   impl_->faults.push_back({fault, count, retry_after_s});
 }

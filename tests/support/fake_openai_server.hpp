@@ -2,7 +2,8 @@
 // responder, on 127.0.0.1 and an ephemeral port, with faults to inject.
 //
 // Default reply content: "echo: <last user message>". Faults are queued: push_fault(f, n) makes
-// the next n chat requests (in arrival order) suffer f; then service is normal again.
+// the next n chat requests (in arrival order) suffer f; then service is normal again. Fault::none
+// queues n normal answers, so a fault can start later in a run.
 #pragma once
 
 #include <atomic>

@@ -96,7 +96,9 @@ BaselineOptions baseline_options_from_json(const nlohmann::json& j) {
   }
   BaselineOptions o;
   read(j, "sc_samples", o.sc_samples, 1, 64);
-  read(j, "sc_temperature", o.sc_temperature, 0.0, 2.0);
+  // Above 0: at temperature 0 every copy would send the same request and the vote would count
+  // one sample k times.
+  read(j, "sc_temperature", o.sc_temperature, 0.01, 2.0);
   read(j, "refine_iterations", o.refine_iterations, 1, 8);
   read(j, "iterations", o.iterations, 1, 1000);
   read(j, "minibatch", o.minibatch, 1, 10000);
