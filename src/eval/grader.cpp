@@ -108,7 +108,7 @@ Grade Grader::grade(const data::Example& example, std::string_view final_output)
         return none;
       }
       std::optional<char> gold = extract_choice(example.gold, 'Z');
-      if (!gold && !example.gold.empty()) gold = detail::to_upper(detail::trim(example.gold).front());
+      if (!gold && !detail::trim(example.gold).empty()) gold = detail::to_upper(detail::trim(example.gold).front());
       return verdict(std::move(grade), gold && *letter == *gold,
                      "answered " + std::string(1, *letter) + ", expected " + example.gold);
     }

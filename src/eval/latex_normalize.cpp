@@ -88,6 +88,16 @@ constexpr std::array<Symbol, 44> kSymbols{{
 class LatexConverter {
  public:
   std::string convert(std::string_view s) {
+    // Every nesting (groups, \frac, \sqrt, ...) comes back through here: past this depth the
+    // rest is kept as written, which no gold answer equals, instead of overflowing the stack
+    // on a degenerate model reply.
+    constexpr int kMaxDepth = 200;
+    if (depth_ >= kMaxDepth) return std::string(s);
+    ++depth_;
+    struct Leave {
+      int& depth;
+      ~Leave() { --depth; }
+    } leave{depth_};
     std::string out;
     for (std::size_t i = 0; i < s.size();) {
       const char c = s[i];
@@ -111,6 +121,7 @@ class LatexConverter {
   }
 
  private:
+  int depth_ = 0;
   // One macro argument: a braced group, a control sequence, or a single character.
   static std::string_view read_arg(std::string_view s, std::size_t& i) {
     while (i < s.size() && is_space(s[i])) ++i;

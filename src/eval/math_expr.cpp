@@ -63,6 +63,7 @@ class ExprParser {
   }
 
  private:
+  int depth_ = 0;
   using Kind = Expr::Node::Kind;
 
   int add(Kind kind, int left = -1, int right = -1, double value = 0.0, std::string name = {}) {
@@ -116,6 +117,15 @@ class ExprParser {
   }
 
   int parse_unary() {
+    // Every nesting ("((...", "2^2^...", "--...") passes here: a degenerate input deeper than
+    // this is not an expression we compare, and must not overflow the stack.
+    constexpr int kMaxDepth = 200;
+    if (depth_ >= kMaxDepth) return -1;
+    ++depth_;
+    struct Leave {
+      int& depth;
+      ~Leave() { --depth; }
+    } leave{depth_};
     if (peek() == '-') {
       ++pos_;
       const int operand = parse_unary();

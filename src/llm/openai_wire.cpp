@@ -81,9 +81,13 @@ std::optional<std::int64_t> as_count(const json& v) {
   return std::nullopt;
 }
 
+// A token count a server reports; a count no request can reach (over 2^40, so sums never
+// overflow) is unknown, like a missing one.
 std::int64_t usage_count(const json& usage, const char* key) {
+  constexpr std::int64_t kPlausible = std::int64_t{1} << 40;
   const json* v = member(usage, key);
-  return v ? as_count(*v).value_or(0) : 0;
+  const std::int64_t n = v ? as_count(*v).value_or(0) : 0;
+  return n > kPlausible ? 0 : n;
 }
 
 // --- request fields -----------------------------------------------------------------------------
