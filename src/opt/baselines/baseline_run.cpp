@@ -153,6 +153,17 @@ void next_iteration(const Context& ctx, json& state, std::initializer_list<const
   state["done"] = state["agent_index"].get<std::size_t>() >= ctx.order.size();
 }
 
+AgentStep begin_fixed_batch_step(Context& ctx, json& state) {
+  AgentStep s;
+  s.iteration = state["iteration"].get<int>();
+  s.agent = ctx.order.at(state["agent_index"].get<std::size_t>());
+  s.prompts = prompts_of(state);
+  if (state["batch"].empty()) state["batch"] = ctx.draw(ctx.options.minibatch);
+  s.questions = ctx.questions(state["batch"].get<std::vector<std::size_t>>());
+  s.refs = ctx.run(s.prompts, s.questions);
+  return s;
+}
+
 std::int64_t per_agent_steps(const Context& ctx) {
   return static_cast<std::int64_t>(ctx.order.size()) * ctx.options.iterations;
 }

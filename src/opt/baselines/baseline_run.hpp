@@ -80,6 +80,17 @@ mas::PromptMap prompts_of(const json& state);
 // (its history, batch, beam); "done" after the last agent.
 void next_iteration(const Context& ctx, json& state, std::initializer_list<const char*> per_agent_keys);
 std::int64_t per_agent_steps(const Context& ctx);
+// The start of a step of opro / protegi: the agent, the prompts, the agent's fixed minibatch
+// (drawn at its first step, kept in state["batch"]) and the current prompts' traces on it.
+struct AgentStep {
+  int iteration = 0;
+  std::string agent;
+  mas::PromptMap prompts;
+  std::vector<const data::Example*> questions;
+  std::vector<TracePtr> refs;
+};
+AgentStep begin_fixed_batch_step(Context& ctx, json& state);
+
 // Fills the event's agent, round (the iteration) and rounds (iterations per agent).
 void per_agent_progress(const Context& ctx, const json& state, ProgressEvent& ev);
 

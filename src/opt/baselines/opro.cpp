@@ -31,12 +31,12 @@ History shown(const History& history, std::size_t n) {
 }
 
 void step(Context& ctx, json& state) {
-  const int iteration = state["iteration"].get<int>();
-  const std::string agent = ctx.order.at(state["agent_index"].get<std::size_t>());
-  mas::PromptMap prompts = prompts_of(state);
-  if (state["batch"].empty()) state["batch"] = ctx.draw(ctx.options.minibatch);
-  const auto qs = ctx.questions(state["batch"].get<std::vector<std::size_t>>());
-  const std::vector<TracePtr> refs = ctx.run(prompts, qs);
+  AgentStep s = begin_fixed_batch_step(ctx, state);
+  const int iteration = s.iteration;
+  const std::string& agent = s.agent;
+  mas::PromptMap& prompts = s.prompts;
+  const auto& qs = s.questions;
+  const std::vector<TracePtr>& refs = s.refs;
   History history = state["history"].get<History>();
   if (history.empty()) history.emplace_back(prompts.at(agent), mean(ctx.grade(refs, qs)));
 
