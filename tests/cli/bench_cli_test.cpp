@@ -27,9 +27,7 @@ struct BenchFiles {
 
 BenchFiles setup(const fs::path& dir, int port, const std::string& extra = "") {
   write(dir / "config.yaml", maspo::testing::testbed_http_config(port, 8));
-  write(dir / "testbed.yaml", maspo::testing::testbed_system_yaml());
-  write(dir / "test.jsonl", maspo::testing::testbed_gsm8k_jsonl(12));
-  write(dir / "pool.jsonl", maspo::testing::testbed_gsm8k_jsonl(30));
+  maspo::testing::write_testbed_files(dir, 12, 30);
   write(dir / "bench.yaml",
         "name: t\nconfig: config.yaml\nmethods: [seed, cot, maspo, spo, tpe]\nsystems: [testbed.yaml]\n"
         "datasets:\n  syn: {data: test.jsonl, pool: pool.jsonl, format: gsm8k}\nseeds: [0, 1]\neval_limit: 6\n"

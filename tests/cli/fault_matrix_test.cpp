@@ -44,9 +44,7 @@ struct Outcome {
 };
 
 Outcome optimize(const fs::path& dir, const std::vector<std::string>& urls, const std::string& name) {
-  write(dir / "testbed.yaml", maspo::testing::testbed_system_yaml());
-  write(dir / "test.jsonl", maspo::testing::testbed_gsm8k_jsonl(12));
-  write(dir / "pool.jsonl", maspo::testing::testbed_gsm8k_jsonl(30));
+  maspo::testing::write_testbed_files(dir, 12, 30);
   write(dir / (name + ".yaml"), config(urls));
   Outcome o;
   o.run = run_maspo(dir,
@@ -136,8 +134,7 @@ TEST(FaultMatrix, PermanentOutageStopsCleanlyAndResumeEndsLikeTheCleanRun) {
 TEST(FaultMatrix, OutageDuringAnEvaluationLeavesItemsPendingNotWrong) {
   maspo::testing::TempDir tmp("maspo-faults");
   const fs::path d = tmp.path();
-  write(d / "testbed.yaml", maspo::testing::testbed_system_yaml());
-  write(d / "test.jsonl", maspo::testing::testbed_gsm8k_jsonl(6));
+  maspo::testing::write_testbed_files(d, 6, 0);
   auto run = [&](int port) {
     write(d / "c.yaml", config({url(port)}));
     return run_maspo(d,

@@ -30,9 +30,7 @@ TEST(OptimizeMethod, ABaselineRunsBudgetStopsAndResumesLikeMaspo) {
   maspo::testing::TempDir tmp("maspo-method");
   const fs::path d = tmp.path();
   write(d / "config.yaml", maspo::testing::testbed_http_config(server.port()));
-  write(d / "testbed.yaml", maspo::testing::testbed_system_yaml());
-  write(d / "test.jsonl", maspo::testing::testbed_gsm8k_jsonl(12));
-  write(d / "pool.jsonl", maspo::testing::testbed_gsm8k_jsonl(30));
+  maspo::testing::write_testbed_files(d, 12, 30);
 
   auto whole = run_maspo(d, optimize_args(d, "spo", "whole"), {}, std::chrono::seconds(60));
   ASSERT_EQ(whole.code, 0) << whole;

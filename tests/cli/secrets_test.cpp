@@ -48,9 +48,7 @@ TEST(Secrets, TheApiKeyIsSentButWrittenNowhere) {
   maspo::testing::TempDir tmp("maspo-secrets");
   const fs::path d = tmp.path();
   write(d / "config.yaml", keyed_config(server.port()));
-  write(d / "testbed.yaml", maspo::testing::testbed_system_yaml());
-  write(d / "test.jsonl", maspo::testing::testbed_gsm8k_jsonl(8));
-  write(d / "pool.jsonl", maspo::testing::testbed_gsm8k_jsonl(20));
+  maspo::testing::write_testbed_files(d, 8, 20);
   write(d / "bench.yaml",
         "config: config.yaml\nmethods: [seed, spo, maspo]\nsystems: [testbed.yaml]\n"
         "datasets:\n  syn: {data: test.jsonl, pool: pool.jsonl, format: gsm8k}\neval_limit: 4\n"

@@ -23,9 +23,7 @@ class ReportOfRealBench : public ::testing::Test {
     tmp_ = new maspo::testing::TempDir("maspo-report-bench");
     const fs::path dir = tmp_->path();
     maspo::write_file_atomic(dir / "config.yaml", maspo::testing::testbed_http_config(server_->port(), 8));
-    maspo::write_file_atomic(dir / "testbed.yaml", maspo::testing::testbed_system_yaml());
-    maspo::write_file_atomic(dir / "test.jsonl", maspo::testing::testbed_gsm8k_jsonl(10));
-    maspo::write_file_atomic(dir / "pool.jsonl", maspo::testing::testbed_gsm8k_jsonl(20));
+    maspo::testing::write_testbed_files(dir, 10, 20);
     maspo::write_file_atomic(
         dir / "bench.yaml",
         "name: tiny\nconfig: config.yaml\nmethods: [seed, maspo, spo]\nsystems: [testbed.yaml]\n"

@@ -198,6 +198,12 @@ std::string testbed_http_config(int port, int max_concurrency) {
   return out;
 }
 
+void write_testbed_files(const std::filesystem::path& dir, int test_questions, int pool_questions) {
+  write_file_atomic(dir / "testbed.yaml", testbed_system_yaml());
+  write_file_atomic(dir / "test.jsonl", testbed_gsm8k_jsonl(test_questions));
+  if (pool_questions > 0) write_file_atomic(dir / "pool.jsonl", testbed_gsm8k_jsonl(pool_questions));
+}
+
 Testbed make_testbed(int questions) {
   Testbed t;
   std::vector<mas::Agent> agents(2);

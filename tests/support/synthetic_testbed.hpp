@@ -16,6 +16,7 @@
 // Final outputs carry <answer>1</answer> when right and <answer>0</answer> otherwise; gold is "1".
 #pragma once
 
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -51,5 +52,8 @@ bool has_feature(std::string_view prompt, std::string_view feature);
 std::string testbed_system_yaml();
 std::string testbed_gsm8k_jsonl(int questions);
 std::string testbed_http_config(int port, int max_concurrency = 16);
+// Writes DIR/testbed.yaml, DIR/test.jsonl (`test_questions`) and, when `pool_questions` > 0,
+// DIR/pool.jsonl: the files a CLI test of the testbed passes to `maspo`.
+void write_testbed_files(const std::filesystem::path& dir, int test_questions, int pool_questions);
 
 }  // namespace maspo::testing

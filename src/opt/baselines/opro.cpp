@@ -31,12 +31,7 @@ History shown(const History& history, std::size_t n) {
 }
 
 void step(Context& ctx, json& state) {
-  AgentStep s = begin_fixed_batch_step(ctx, state);
-  const int iteration = s.iteration;
-  const std::string& agent = s.agent;
-  mas::PromptMap& prompts = s.prompts;
-  const auto& qs = s.questions;
-  const std::vector<TracePtr>& refs = s.refs;
+  auto [iteration, agent, prompts, qs, refs] = begin_fixed_batch_step(ctx, state);
   History history = state["history"].get<History>();
   if (history.empty()) history.emplace_back(prompts.at(agent), mean(ctx.grade(refs, qs)));
 

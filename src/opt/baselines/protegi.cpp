@@ -31,12 +31,7 @@ std::string failure_text(const mas::Trace& t, const std::string& agent, const da
 }
 
 void step(Context& ctx, json& state) {
-  AgentStep s = begin_fixed_batch_step(ctx, state);
-  const int iteration = s.iteration;
-  const std::string& agent = s.agent;
-  mas::PromptMap& prompts = s.prompts;
-  const auto& qs = s.questions;
-  const std::vector<TracePtr>& refs = s.refs;
+  auto [iteration, agent, prompts, qs, refs] = begin_fixed_batch_step(ctx, state);
   Beam beam = state["beam"].get<Beam>();
   if (beam.empty()) beam.emplace_back(prompts.at(agent), mean(ctx.grade(refs, qs)));
 
