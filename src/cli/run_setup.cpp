@@ -114,6 +114,9 @@ llm::CacheMode parse_cache_mode(const std::string& name) {
 DirLock::DirLock(const std::string& dir, const std::string& file, const std::string& what) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
+  // The directory's own error ("Read-only file system", "Permission denied", "No space left") is
+  // the one to show: the lock file's would only say that the directory is missing.
+  if (ec) throw InputError(dir + ": cannot create the " + what + " directory: " + ec.message());
   const std::string path = (std::filesystem::path(dir) / file).string();
   fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (fd_ < 0) throw InputError(path + ": cannot create the " + what + "'s lock file: " + std::strerror(errno));

@@ -121,7 +121,9 @@ int Db::step(sqlite3_stmt* statement) {
     // transaction back), and our steps hold the write lock from BEGIN IMMEDIATE anyway.
     bool retry = is_busy(rc) && !in_transaction() && Clock::now() < deadline;
     sqlite3_reset(statement);
-    if (!retry) fail(sqlite3_stmt_readonly(statement) != 0 ? "cannot read" : "cannot write", rc, sqlite3_sql(statement));
+    // A full disk is a failed write even when a read statement hit it (WAL index growth).
+    const bool read = sqlite3_stmt_readonly(statement) != 0 && (rc & 0xff) != SQLITE_FULL;
+    if (!retry) fail(read ? "cannot read" : "cannot write", rc, sqlite3_sql(statement));
     backoff(attempt);
   }
 }

@@ -15,6 +15,7 @@
 #include "maspo/opt.hpp"
 #include "maspo/store.hpp"
 #include "maspo/util.hpp"
+#include "store/store_test_util.hpp"
 #include "support/synthetic_testbed.hpp"
 #include "support/temp_dir.hpp"
 
@@ -258,6 +259,9 @@ TEST(MaspoSearch, KillNineAtRandomMomentsThenResumeGivesTheUninterruptedResult) 
     try {
       auto st = store::RunStore::open(dir);   // runs quick_check; throws on damage
       last_status = st->status();
+      // The full check too, through a plain connection: every page, index and constraint.
+      EXPECT_EQ(store::testing::RawDb(dir / "run.sqlite", SQLITE_OPEN_READONLY).integrity(), "ok")
+          << "after kill " << kills;
     } catch (const maspo::InputError& e) {
       // Only a run killed before or inside create() may be unreadable: no directory or file yet,
       // or a file with no tables. Anything else (a damaged database) fails the test.
