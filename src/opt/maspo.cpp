@@ -66,7 +66,7 @@ struct Maspo::Impl {
         pool(std::move(p)),
         s(effective(std::move(settings))),
         store(st),
-        executor(c, system),
+        executor(c, system, detail::search_executor_options(c)),
         judge(c, system->task(), s),
         order(optimizable_agents(*system)) {
     for (std::size_t i = 0; i < pool.size(); ++i) pool_index.emplace(pool[i].question, i);
@@ -257,11 +257,17 @@ struct Maspo::Impl {
     auto questions = pick(batch);
     const mas::PromptMap base = st.prompts;
     std::vector<TracePtr> refs_p = detail::run_references(executor, base, questions);
-    std::vector<std::vector<TracePtr>> parent_refs;
+    // Each parent's traces: the base run's where the parent is the current prompt; the others
+    // re-run from `agent`, all parents together.
+    std::vector<std::string> rerun_prompts;
     for (const auto& parent : as.beam) {
-      parent_refs.push_back(parent.prompt == base.at(agent)
-                                ? refs_p
-                                : detail::rerun_with(executor, base, agent, parent.prompt, refs_p));
+      if (parent.prompt != base.at(agent)) rerun_prompts.push_back(parent.prompt);
+    }
+    std::vector<std::vector<TracePtr>> reruns = detail::rerun_each(executor, base, agent, rerun_prompts, refs_p);
+    std::vector<std::vector<TracePtr>> parent_refs;
+    std::size_t next_rerun = 0;
+    for (const auto& parent : as.beam) {
+      parent_refs.push_back(parent.prompt == base.at(agent) ? refs_p : std::move(reruns[next_rerun++]));
     }
     std::vector<Child> children = propose(st, agent, as.beam, parent_refs, questions);
     std::vector<detail::Candidate> cands;

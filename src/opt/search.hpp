@@ -80,12 +80,23 @@ struct EvalEnv {
   int candidate_a_wins = 0, candidate_b_wins = 0, candidate_a_shown = 0, candidate_b_shown = 0;
 };
 
+// Questions a search keeps in flight: enough to fill every request slot of the agents role
+// (max_concurrency per endpoint, or the embedded model's parallel sequences), and at least the
+// executor's default 16. Fewer would leave slots idle on every layer: with 64 slots and 40
+// candidate runs, a cap of 16 costs two extra round trips per hop.
+mas::ExecutorOptions search_executor_options(const llm::Client& client);
+
 // Runs `prompts` over the questions (full runs). Throws BudgetStop or ServiceStop.
 std::vector<std::shared_ptr<const mas::Trace>> run_references(
     mas::Executor& executor, const mas::PromptMap& prompts, const std::vector<const data::Example*>& questions);
 // Re-runs `agent` and its descendants with `prompt` over `references`. Throws BudgetStop or ServiceStop.
 std::vector<std::shared_ptr<const mas::Trace>> rerun_with(
     mas::Executor& executor, const mas::PromptMap& base, const std::string& agent, const std::string& prompt,
+    const std::vector<std::shared_ptr<const mas::Trace>>& references);
+// rerun_with for several prompts at once, all their jobs in flight together (one round trip per
+// hop for the whole beam, not one per parent); out[i] belongs to prompts[i].
+std::vector<std::vector<std::shared_ptr<const mas::Trace>>> rerun_each(
+    mas::Executor& executor, const mas::PromptMap& base, const std::string& agent, const std::vector<std::string>& prompts,
     const std::vector<std::shared_ptr<const mas::Trace>>& references);
 
 // Evaluates every candidate on the same questions: partial re-execution from `agent`, then the

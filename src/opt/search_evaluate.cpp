@@ -8,6 +8,20 @@
 
 namespace maspo::opt::detail {
 
+mas::ExecutorOptions search_executor_options(const llm::Client& client) {
+  mas::ExecutorOptions o;
+  if (!client.has_role("agents")) return o;
+  const llm::RoleConfig& rc = client.role_config("agents");
+  int slots = 0;
+  if (rc.backend == "openai") {
+    slots = rc.max_concurrency * std::max<int>(1, static_cast<int>(rc.endpoints.size()));
+  } else if (rc.backend == "llama") {
+    slots = rc.parallel;
+  }
+  o.max_questions_in_flight = std::max(o.max_questions_in_flight, slots);
+  return o;
+}
+
 namespace {
 
 using TracePtr = std::shared_ptr<const mas::Trace>;
@@ -80,11 +94,25 @@ std::vector<TracePtr> run_references(mas::Executor& executor, const mas::PromptM
 
 std::vector<TracePtr> rerun_with(mas::Executor& executor, const mas::PromptMap& base, const std::string& agent,
                                  const std::string& prompt, const std::vector<TracePtr>& references) {
-  auto prompts = std::make_shared<mas::PromptMap>(base);
-  (*prompts)[agent] = prompt;
+  return std::move(rerun_each(executor, base, agent, {prompt}, references).front());
+}
+
+std::vector<std::vector<TracePtr>> rerun_each(mas::Executor& executor, const mas::PromptMap& base,
+                                              const std::string& agent, const std::vector<std::string>& prompts,
+                                              const std::vector<TracePtr>& references) {
   std::vector<mas::Job> jobs;
-  for (const auto& ref : references) jobs.push_back({ref->question, prompts, ref, agent});
-  return collect(executor, std::move(jobs));
+  for (const auto& prompt : prompts) {
+    auto map = std::make_shared<mas::PromptMap>(base);
+    (*map)[agent] = prompt;
+    for (const auto& ref : references) jobs.push_back({ref->question, map, ref, agent});
+  }
+  std::vector<TracePtr> all = collect(executor, std::move(jobs));
+  std::vector<std::vector<TracePtr>> out(prompts.size());
+  for (std::size_t p = 0; p < prompts.size(); ++p) {
+    const auto from = all.begin() + static_cast<std::ptrdiff_t>(p * references.size());
+    out[p].assign(from, from + static_cast<std::ptrdiff_t>(references.size()));
+  }
+  return out;
 }
 
 std::vector<CandidateScore> evaluate_candidates(EvalEnv& env, const std::string& agent, const mas::PromptMap& base,

@@ -1,14 +1,25 @@
 // TEST DOUBLE: the fake OpenAI server as a process, for tests that drive the maspo binary.
-//   fake_openai_server [--port N] [--latency-ms N] [--fault KIND:COUNT[:RETRY_AFTER_S]]... [--responder echo|testbed]
+//   fake_openai_server [--port N] [--latency-ms N] [--threads N] [--fault KIND:COUNT[:RETRY_AFTER_S]]...
+//                      [--responder echo|testbed] [--record FILE]
 // --responder testbed answers as the synthetic testbed's role named by the request's model
 // ("testbed-agents", "testbed-optimizer", "testbed-judge"; tests/support/synthetic_testbed.hpp).
+// --record FILE (testbed only) tags every agent and optimizer reply with "[call N]", N the order
+// in which replies were made, and writes each request with its reply to FILE, one JSON line per
+// call, on exit. A request that contains "[call N]" was built from call N's reply: that is how
+// bench/orchestration reads the dependency graph of a whole run. Judge replies are not tagged
+// (nothing is built from their text, and the verdict parser should see them as they are).
 // Prints "PORT <n>" once listening; runs until SIGTERM or SIGINT.
+#include <chrono>
 #include <csignal>
 #include <cstdlib>
+#include <fstream>
 #include <iostream>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "support/fake_openai_server.hpp"
 #include "support/synthetic_testbed.hpp"
@@ -27,13 +38,15 @@ struct Args {
   int port = 0;
   double latency_s = 0.0;
   std::vector<FaultArg> faults;
+  int threads = 64;
   bool testbed = false;
+  std::string record;
 };
 
 [[noreturn]] void usage_error(const std::string& message) {
   std::cerr << "fake_openai_server: " << message << "\n"
-            << "usage: fake_openai_server [--port N] [--latency-ms N] [--fault KIND:COUNT[:RETRY_AFTER_S]]... "
-               "[--responder echo|testbed]\n";
+            << "usage: fake_openai_server [--port N] [--latency-ms N] [--threads N] [--fault KIND:COUNT[:RETRY_AFTER_S]]... "
+               "[--responder echo|testbed] [--record FILE]\n";
   std::exit(2);
 }
 
@@ -89,14 +102,60 @@ Args parse_args(int argc, char** argv) {
     } else if (flag == "--responder") {
       if (value != "echo" && value != "testbed") usage_error("--responder wants echo or testbed, got '" + value + "'");
       args.testbed = value == "testbed";
+    } else if (flag == "--threads") {
+      auto n = number(value);
+      if (!n || *n < 1 || *n > 1024 || *n != static_cast<int>(*n)) usage_error("bad thread count '" + value + "'");
+      args.threads = static_cast<int>(*n);
+    } else if (flag == "--record") {
+      if (value.empty()) usage_error("--record wants a file path");
+      args.record = value;
     } else if (flag == "--fault") {
       args.faults.push_back(parse_fault(value));
     } else {
       usage_error("unknown flag " + flag);
     }
   }
+  if (!args.record.empty() && !args.testbed) usage_error("--record needs --responder testbed");
   return args;
 }
+
+// The calls of a --record run, in the order their replies were made.
+class Recorder {
+ public:
+  // The reply, tagged; the call recorded.
+  std::string record(const std::string& role, const maspo::llm::Request& r, std::string reply) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    const int id = static_cast<int>(calls_.size());
+    const std::string tag = "[call " + std::to_string(id) + "] ";
+    if (role == "agents") {
+      reply = tag + reply;
+    } else if (role == "optimizer") {
+      // Inside the proposed prompt, so every request rendered from it carries the tag.
+      const std::size_t at = reply.find("<prompt>");
+      reply.insert(at == std::string::npos ? 0 : at + 8, tag);
+    }
+    nlohmann::json body = {{"model", r.model}, {"temperature", r.temperature}, {"messages", nlohmann::json::array()}};
+    for (const auto& m : r.messages) body["messages"].push_back({{"role", m.role}, {"content", m.content}});
+    if (r.top_p) body["top_p"] = *r.top_p;
+    if (r.max_tokens > 0) body["max_tokens"] = r.max_tokens;
+    if (!r.stop.empty()) body["stop"] = r.stop;
+    if (r.seed) body["seed"] = *r.seed;
+    const double t = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+    calls_.push_back({{"id", id}, {"role", role}, {"t", t}, {"body", std::move(body)}, {"reply", reply}});
+    return reply;
+  }
+  bool write(const std::string& path) const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    std::ofstream out(path, std::ios::trunc);
+    for (const auto& c : calls_) out << c.dump() << "\n";
+    return static_cast<bool>(out.flush());
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::vector<nlohmann::json> calls_;
+  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+};
 
 }  // namespace
 
@@ -113,14 +172,18 @@ int main(int argc, char** argv) {
   maspo::testing::FakeOpenAIServer::Options options;
   options.port = args.port;
   options.latency_s = args.latency_s;
+  options.threads = args.threads;
+  Recorder recorder;   // outlives the server: its threads may still be answering while it stops
+  const bool recording = !args.record.empty();
   try {
     maspo::testing::FakeOpenAIServer server(options);
     for (const auto& f : args.faults) server.push_fault(f.fault, f.count, f.retry_after_s);
     if (args.testbed) {
-      server.set_responder([](const maspo::llm::Request& r) {
+      server.set_responder([&recorder, recording](const maspo::llm::Request& r) {
         const std::string prefix = "testbed-";
         const std::string role = r.model.rfind(prefix, 0) == 0 ? r.model.substr(prefix.size()) : "agents";
-        return maspo::testing::testbed_reply(role, r);
+        std::string reply = maspo::testing::testbed_reply(role, r);
+        return recording ? recorder.record(role, r, std::move(reply)) : reply;
       });
     }
     std::cout << "PORT " << server.port() << std::endl;
@@ -128,6 +191,10 @@ int main(int argc, char** argv) {
     sigwait(&signals, &received);
   } catch (const std::exception& e) {
     std::cerr << "fake_openai_server: " << e.what() << "\n";
+    return 1;
+  }
+  if (recording && !recorder.write(args.record)) {
+    std::cerr << "fake_openai_server: cannot write " << args.record << "\n";
     return 1;
   }
   return 0;

@@ -22,7 +22,7 @@ Context::Context(Method m, llm::Client& c, std::shared_ptr<const mas::System> sy
       options(o),
       grader(g),
       store(st),
-      executor(c, system),
+      executor(c, system, detail::search_executor_options(c)),
       judge(c, system->task(), settings),
       order(optimizable_agents(*system)),
       rng(s.seed) {}
