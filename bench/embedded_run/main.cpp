@@ -51,13 +51,8 @@ struct Child {
 
 Child run(const std::vector<std::string>& argv, const EnvChanges& env, const fs::path& dir, const std::string& name) {
   const fs::path out = dir / (name + ".stdout"), err = dir / (name + ".stderr");
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  posix_spawn_file_actions_addopen(&actions, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
   const auto t0 = std::chrono::steady_clock::now();
-  const pid_t pid = maspo::testing::spawn(argv, env, &actions);
-  posix_spawn_file_actions_destroy(&actions);
+  const pid_t pid = maspo::testing::spawn_captured(argv, env, out, err);
   if (pid < 0) fail("cannot start " + argv.at(0));
   Child c;
   c.code = maspo::testing::wait_exit(pid, std::chrono::minutes(30));

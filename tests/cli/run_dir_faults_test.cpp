@@ -56,13 +56,8 @@ Result run_in_namespace(const fs::path& dir, const std::vector<std::string>& mou
   argv.insert(argv.end(), {"--", "/bin/sh", (dir / "inside.sh").string(), MASPO_BIN});
   argv.insert(argv.end(), args.begin(), args.end());
   const fs::path out = dir / "ns.stdout", err = dir / "ns.stderr";
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  posix_spawn_file_actions_addopen(&actions, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  const pid_t pid = maspo::testing::spawn(
-      argv, {{"MASPO_CONFIG", std::nullopt}, {"MASPO_CACHE_DIR", (dir / "cache").string()}}, &actions);
-  posix_spawn_file_actions_destroy(&actions);
+  const pid_t pid = maspo::testing::spawn_captured(
+      argv, {{"MASPO_CONFIG", std::nullopt}, {"MASPO_CACHE_DIR", (dir / "cache").string()}}, out, err);
   Result r;
   if (pid < 0) return r;
   r.code = maspo::testing::wait_exit(pid, std::chrono::seconds(120));

@@ -33,6 +33,7 @@ namespace {
 
 using maspo::testing::slurp;
 using maspo::testing::spawn;
+using maspo::testing::spawn_captured;
 using maspo::testing::wait_exit;
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
@@ -184,14 +185,9 @@ TEST_F(ServeTest, AskThroughHttpGetsTheServedModelsAnswer) {
   fs::path config = dir_ / "http.yaml";
   std::ofstream(config) << "models:\n  agents:\n    backend: openai\n    base_url: http://127.0.0.1:" << port
                         << "/v1\n    model: SmolLM2-135M-Instruct.Q4_1\ncache:\n  mode: off\n";
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
   fs::path out = dir_ / "ask-out.txt", err = dir_ / "ask-err.txt";
-  posix_spawn_file_actions_addopen(&actions, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  posix_spawn_file_actions_addopen(&actions, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  pid_t ask = spawn({MASPO_BIN, "--config", config.string(), "ask", question, "--max-tokens", "10", "--json"}, kEnv,
-                    &actions);
-  posix_spawn_file_actions_destroy(&actions);
+  pid_t ask = spawn_captured({MASPO_BIN, "--config", config.string(), "ask", question, "--max-tokens", "10", "--json"},
+                             kEnv, out, err);
   ASSERT_GT(ask, 0);
   ASSERT_EQ(wait_exit(ask, std::chrono::seconds(60)), 0) << slurp(err);
   json answer = json::parse(slurp(out), nullptr, false);

@@ -54,17 +54,12 @@ Browser open_page(const fs::path& page, const fs::path& screenshot, const fs::pa
   }
   fs::create_directories(work);
   const auto out = work / "dom.html", err = work / "chromium.log";
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  posix_spawn_file_actions_addopen(&actions, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
   const auto started = std::chrono::steady_clock::now();
-  const pid_t pid = maspo::testing::spawn(
+  const pid_t pid = maspo::testing::spawn_captured(
       {chromium, "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
        "--user-data-dir=" + (work / "profile").string(), "--enable-logging=stderr", "--v=0",
        "--screenshot=" + screenshot.string(), "--window-size=1280,2000", "--dump-dom", "file://" + page.string()},
-      {}, &actions);
-  posix_spawn_file_actions_destroy(&actions);
+      {}, out, err);
   Browser b;
   if (pid < 0) {
     ADD_FAILURE() << "could not start " << chromium;

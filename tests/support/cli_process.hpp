@@ -36,14 +36,9 @@ inline Result run_maspo(const std::filesystem::path& dir, const std::vector<std:
   env.try_emplace("MASPO_CACHE_DIR", (dir / "cache").string());
   auto out = dir / "stdout.txt";
   auto err = dir / "stderr.txt";
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  posix_spawn_file_actions_addopen(&actions, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
   std::vector<std::string> argv = {MASPO_BIN};
   argv.insert(argv.end(), args.begin(), args.end());
-  pid_t pid = spawn(argv, env, &actions);
-  posix_spawn_file_actions_destroy(&actions);
+  pid_t pid = spawn_captured(argv, env, out, err);
   Result r;
   if (pid < 0) return r;
   r.code = wait_exit(pid, timeout);

@@ -2,6 +2,7 @@
 // read a captured output file.
 #pragma once
 
+#include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -45,6 +46,18 @@ inline pid_t spawn(std::vector<std::string> argv, const EnvChanges& env_changes,
   c_env.push_back(nullptr);
   pid_t pid = -1;
   return posix_spawn(&pid, c_argv[0], actions, nullptr, c_argv.data(), c_env.data()) == 0 ? pid : -1;
+}
+
+// spawn() with stdout and stderr sent to the files `out` and `err` (created or truncated).
+inline pid_t spawn_captured(std::vector<std::string> argv, const EnvChanges& env_changes, const std::filesystem::path& out,
+                            const std::filesystem::path& err) {
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  posix_spawn_file_actions_addopen(&actions, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  const pid_t pid = spawn(std::move(argv), env_changes, &actions);
+  posix_spawn_file_actions_destroy(&actions);
+  return pid;
 }
 
 // The exit code, 128+signal when killed by one, or -1 when it had to be killed after `timeout`.
