@@ -82,9 +82,15 @@ int main(int argc, char** argv) {
   std::string datasets, keep;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
+    if (a == "-h" || a == "--help") {
+      std::printf("usage: bench_embedded_run [--threads N] [--datasets DIR] [--keep DIR]\n"
+                  "(bench/README.md says what it measures)\n");
+      return 0;
+    }
     if (i + 1 >= argc) fail("missing value after " + a);
     if (a == "--threads") {
       threads = std::atoi(argv[++i]);
+      if (threads <= 0) fail(std::string("--threads wants a positive number, got '") + argv[i] + "'");
     } else if (a == "--datasets") {
       datasets = argv[++i];
     } else if (a == "--keep") {
@@ -112,6 +118,9 @@ int main(int argc, char** argv) {
   const fs::path dir = tmp.path();
   const std::string src = MASPO_SOURCE_DIR;
   // A cold reply cache, but the model files where scripts/fetch-model put them.
+  if (!fs::is_directory(maspo::cache_dir() / "models")) {
+    fail("no model files in " + (maspo::cache_dir() / "models").string() + " (run scripts/fetch-model)");
+  }
   fs::create_directories(dir / "cache");
   fs::create_directory_symlink(maspo::cache_dir() / "models", dir / "cache" / "models");
   const EnvChanges env = {{"MASPO_LLAMA_THREADS", std::to_string(threads)},

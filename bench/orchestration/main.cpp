@@ -9,9 +9,11 @@
 //      role. Wall time, and CPU time and peak RSS of the maspo process (wait4).
 //   2. The server recorded every call; each agent and optimizer reply carried a "[call N]" tag, so
 //      a request holding a tag was built from that call's reply: the run's data-dependency graph.
-//      Its longest chain × latency is a lower bound on any run's wall time. It counts data
-//      dependencies only: a beam selection waits on judge verdicts, which nothing quotes, so the
-//      true critical path is longer and this bound is on the low side (the ratio is pessimistic).
+//      Its longest chain × latency is a lower bound on any run's wall time. Data dependencies
+//      alone make a loose bound: a beam selection waits on judge verdicts, which nothing quotes.
+//      A second chain adds the method's step order, read from the run store: each call of a step
+//      depends on every judge call of the steps before it (read_graph says why). That is the
+//      bound the aim is about.
 //   3. bench/orchestration/replay_openai.py issues the same calls (same bodies) in the same
 //      dependency order with the same per-model limit against a fresh server: the baseline. It
 //      does no other work, so its CPU is a floor for a Python program of that architecture.
@@ -34,12 +36,14 @@
 #include <fstream>
 #include <map>
 #include <regex>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "maspo/store.hpp"
 #include "support/cli_process.hpp"
 #include "support/synthetic_testbed.hpp"
 #include "support/temp_dir.hpp"
@@ -70,6 +74,11 @@ Options parse(int argc, char** argv) {
   Options o;
   for (int i = 1; i < argc; ++i) {
     const std::string flag = argv[i];
+    if (flag == "-h" || flag == "--help") {
+      std::printf("usage: bench_orchestration [--latency-ms 0,200] [--in-flight 64] [--seed 1] [--python PATH] "
+                  "[--keep DIR]\n(bench/README.md says what it measures)\n");
+      std::exit(0);
+    }
     if (i + 1 >= argc) usage("missing value after " + flag);
     const std::string v = argv[++i];
     try {
@@ -78,7 +87,11 @@ Options parse(int argc, char** argv) {
         for (std::size_t at = 0; at <= v.size();) {
           std::size_t comma = v.find(',', at);
           if (comma == std::string::npos) comma = v.size();
-          o.latencies_ms.push_back(std::stoi(v.substr(at, comma - at)));
+          std::size_t used = 0;
+          const std::string one = v.substr(at, comma - at);
+          const int ms = std::stoi(one, &used);
+          if (used != one.size() || ms < 0) throw std::invalid_argument(one);
+          o.latencies_ms.push_back(ms);
           at = comma + 1;
         }
       } else if (flag == "--in-flight") {
@@ -96,7 +109,8 @@ Options parse(int argc, char** argv) {
       usage("bad value '" + v + "' for " + flag);
     }
   }
-  if (o.in_flight < 1 || o.latencies_ms.empty()) usage("--in-flight must be >= 1");
+  if (o.in_flight < 1) usage("--in-flight must be at least 1");
+  if (o.latencies_ms.empty()) usage("--latency-ms wants at least one latency");
   return o;
 }
 
@@ -144,37 +158,136 @@ ChildRun run_child(const std::vector<std::string>& argv, const maspo::testing::E
 struct Graph {
   json calls = json::array();                 // [{id, deps, body}] for the replay
   std::map<std::string, int> per_role;
-  int longest_chain = 0;                      // in calls
+  int steps = 0;                              // run-store steps that made calls
+  int longest_chain = 0;                      // in calls, data dependencies only
+  int longest_chain_with_steps = 0;           // in calls, data and step-order dependencies
+  int unplaced = 0;                           // calls no store row could place in a step
+  int contradicted = 0;                       // step-order links the schedule contradicts (dropped)
 };
 
-// Reads the server's record: deps from the "[call N]" tags each request quotes.
-Graph read_graph(const fs::path& record) {
+std::vector<int> call_tags(const std::string& text) {
   static const std::regex tag(R"(\[call (\d+)\])");
+  std::vector<int> out;
+  for (auto it = std::sregex_iterator(text.begin(), text.end(), tag); it != std::sregex_iterator(); ++it) {
+    out.push_back(std::stoi((*it)[1]));
+  }
+  return out;
+}
+
+// The step of the run that made each call, from the tags the run store kept: an optimizer call is
+// in the step of the proposal holding its reply, a judge call in the step of the judgement holding
+// it, and any other call in the earliest step of a call built from its reply. Cached replies are
+// quoted again in later steps; the earliest step is when the call was made. -1: not placed.
+std::vector<int> steps_of_calls(const fs::path& run_dir, const std::vector<std::vector<int>>& deps) {
+  std::vector<int> step(deps.size(), -1);
+  const auto place = [&](int call, int s) {
+    if (call < 0 || static_cast<std::size_t>(call) >= step.size()) throw std::runtime_error("run store quotes an unknown call");
+    int& at = step[static_cast<std::size_t>(call)];
+    at = at < 0 ? s : std::min(at, s);
+  };
+  const auto store = maspo::store::RunStore::open(run_dir);
+  for (const auto& row : store->rows("proposals")) {
+    for (int call : call_tags(row.at("reply").get<std::string>())) place(call, row.at("step").get<int>());
+  }
+  for (const auto& row : store->rows("judgements")) {
+    for (const auto& reply : row.at("replies")) {
+      for (int call : call_tags(reply.get<std::string>())) place(call, row.at("step").get<int>());
+    }
+  }
+  for (std::size_t i = deps.size(); i-- > 0;) {   // later calls first: a call's users are later
+    if (step[i] < 0) continue;
+    for (int d : deps[i]) {
+      // Only calls no row names (agent calls) take their users' step.
+      int& at = step[static_cast<std::size_t>(d)];
+      if (at < 0 || at > step[i]) at = step[i];
+    }
+  }
+  return step;
+}
+
+// Reads the server's record and the run store.
+//
+// Data dependencies: a request quoting "[call N]" was built from call N's reply. Their longest
+// chain is a loose bound, because a MASPO step also waits on judge verdicts that nothing quotes.
+//
+// Step order: maspo's steps (one layer of one agent's visit, or one refresh; the run store's
+// `step`) run one after another, and every call of a step uses the beam and best prompts that the
+// earlier steps' verdicts selected: so each call of step s depends on every judge call of the
+// steps before s. That is the method's own structure, not maspo's schedule; the schedule is only
+// a check. A link that the record contradicts (the judge answered after the call was sent: record
+// times are reply times, so a call was sent at its time minus the latency) would mean a call was
+// placed in the wrong step; such links are dropped and counted, never added.
+// Dependencies inside a step that no text shows (failure cases chosen by verdicts) are left out,
+// so the bound stays on the low side.
+Graph read_graph(const fs::path& record, const fs::path& run_dir, double latency_s) {
   Graph g;
   std::ifstream in(record);
-  std::vector<int> depth;
+  if (!in) throw std::runtime_error("cannot read the server's record " + record.string());
+  std::vector<json> records;
+  std::vector<std::vector<int>> deps;
   for (std::string line; std::getline(in, line);) {
-    const json c = json::parse(line);
+    json c = json::parse(line);
     const int id = c.at("id");
-    if (id != static_cast<int>(depth.size())) throw std::runtime_error("record out of order at call " + std::to_string(id));
-    std::vector<int> deps;
+    if (id != static_cast<int>(records.size())) throw std::runtime_error("record out of order at call " + std::to_string(id));
+    std::vector<int> d;
     for (const auto& m : c.at("body").at("messages")) {
-      const std::string text = m.at("content");
-      for (auto it = std::sregex_iterator(text.begin(), text.end(), tag); it != std::sregex_iterator(); ++it) {
-        const int dep = std::stoi((*it)[1]);
+      for (int dep : call_tags(m.at("content").get<std::string>())) {
         if (dep >= id) throw std::runtime_error("call " + std::to_string(id) + " quotes a later call");
-        deps.push_back(dep);
+        d.push_back(dep);
       }
     }
-    std::sort(deps.begin(), deps.end());
-    deps.erase(std::unique(deps.begin(), deps.end()), deps.end());
-    int d = 1;
-    for (int dep : deps) d = std::max(d, depth[static_cast<std::size_t>(dep)] + 1);
-    depth.push_back(d);
-    g.longest_chain = std::max(g.longest_chain, d);
-    ++g.per_role[c.at("role").get<std::string>()];
-    g.calls.push_back({{"id", id}, {"deps", deps}, {"body", c.at("body")}});
+    std::sort(d.begin(), d.end());
+    d.erase(std::unique(d.begin(), d.end()), d.end());
+    deps.push_back(std::move(d));
+    records.push_back(std::move(c));
   }
+  if (records.empty()) throw std::runtime_error("the server recorded no call in " + record.string());
+  const std::vector<int> step = steps_of_calls(run_dir, deps);
+
+  std::vector<int> depth(records.size()), depth_steps(records.size());
+  std::map<int, std::vector<std::pair<double, int>>> judges;   // step -> (answered at, depth_steps)
+  std::map<int, int> judges_in_step;
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    if (step[i] >= 0 && records[i].at("role") == "judge") ++judges_in_step[step[i]];
+  }
+  std::set<int> steps;
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    const json& c = records[i];
+    const std::string role = c.at("role");
+    const double sent = c.at("t").get<double>() - latency_s;
+    int d = 1, ds = 1;
+    for (int dep : deps[i]) {
+      d = std::max(d, depth[static_cast<std::size_t>(dep)] + 1);
+      ds = std::max(ds, depth_steps[static_cast<std::size_t>(dep)] + 1);
+    }
+    if (step[i] < 0) {
+      ++g.unplaced;
+    } else {
+      steps.insert(step[i]);
+      for (auto it = judges_in_step.begin(); it != judges_in_step.end() && it->first < step[i]; ++it) {
+        // Judges of an earlier step not answered yet: this call went out before them.
+        const auto seen = judges.find(it->first);
+        g.contradicted += it->second - (seen == judges.end() ? 0 : static_cast<int>(seen->second.size()));
+      }
+      for (auto it = judges.begin(); it != judges.end() && it->first < step[i]; ++it) {
+        for (const auto& [answered, jd] : it->second) {
+          if (answered <= sent + 1e-3) {
+            ds = std::max(ds, jd + 1);
+          } else {
+            ++g.contradicted;
+          }
+        }
+      }
+    }
+    depth[i] = d;
+    depth_steps[i] = ds;
+    if (role == "judge" && step[i] >= 0) judges[step[i]].emplace_back(c.at("t").get<double>(), ds);
+    g.longest_chain = std::max(g.longest_chain, d);
+    g.longest_chain_with_steps = std::max(g.longest_chain_with_steps, ds);
+    ++g.per_role[role];
+    g.calls.push_back({{"id", i}, {"deps", deps[i]}, {"body", c.at("body")}});
+  }
+  g.steps = static_cast<int>(steps.size());
   return g;
 }
 
@@ -221,7 +334,7 @@ int scenario(const Options& o, int latency_ms) {
     std::fprintf(stderr, "bench_orchestration: maspo failed (exit %d):\n%s\n", m.code, m.err.c_str());
     return 1;
   }
-  const Graph g = read_graph(record);
+  const Graph g = read_graph(record, dir / "run", latency_ms / 1000.0);
   const std::size_t n = g.calls.size();
   std::ofstream(dir / "calls.json") << g.calls.dump();
 
@@ -254,10 +367,11 @@ int scenario(const Options& o, int latency_ms) {
   const double py_cpu = pj.at("replay_cpu_s").get<double>();
   const double py_wall = pj.at("replay_wall_s").get<double>();
   std::printf("\n== latency %d ms, %d in flight per role ==\n", latency_ms, o.in_flight);
-  std::printf("calls %zu (agents %d, optimizer %d, judge %d); longest dependency chain %d calls\n", n,
+  std::printf("calls %zu (agents %d, optimizer %d, judge %d); longest dependency chain %d calls (data), %d calls "
+              "(data + step order)\n", n,
               g.per_role.count("agents") ? g.per_role.at("agents") : 0,
               g.per_role.count("optimizer") ? g.per_role.at("optimizer") : 0,
-              g.per_role.count("judge") ? g.per_role.at("judge") : 0, g.longest_chain);
+              g.per_role.count("judge") ? g.per_role.at("judge") : 0, g.longest_chain, g.longest_chain_with_steps);
   std::printf("%-28s %9s %9s %12s %12s\n", "", "wall s", "CPU s", "CPU us/call", "peak RSS MB");
   std::printf("%-28s %9.2f %9.2f %12.1f %12.1f\n", "maspo optimize (process)", m.wall_s, m.cpu_s, 1e6 * m.cpu_s / n,
               mb(m.max_rss_kb));
@@ -268,8 +382,13 @@ int scenario(const Options& o, int latency_ms) {
   std::printf("CPU per call, python replay-only / maspo whole process: %.2fx\n", py_cpu / m.cpu_s);
   if (latency_ms > 0) {
     const double bound = g.longest_chain * latency_ms / 1000.0;
-    std::printf("critical-path bound %d x %d ms = %.2f s; maspo wall / bound = %.2fx; python wall / bound = %.2fx\n",
-                g.longest_chain, latency_ms, bound, m.wall_s / bound, py_wall / bound);
+    const double bound_steps = g.longest_chain_with_steps * latency_ms / 1000.0;
+    std::printf("critical-path bound, data only:         %3d x %d ms = %6.2f s; maspo wall / bound = %.2fx; python "
+                "replay / bound = %.2fx\n", g.longest_chain, latency_ms, bound, m.wall_s / bound, py_wall / bound);
+    std::printf("critical-path bound, data + step order: %3d x %d ms = %6.2f s; maspo wall / bound = %.2fx\n",
+                g.longest_chain_with_steps, latency_ms, bound_steps, m.wall_s / bound_steps);
+    std::printf("(%d steps; %d calls not placed in a step; %d step-order links contradicted by the schedule, "
+                "dropped)\n", g.steps, g.unplaced, g.contradicted);
   }
   std::printf("(python %s, openai %s)\n", pj.at("python").get<std::string>().c_str(),
               pj.at("openai_version").get<std::string>().c_str());
@@ -285,7 +404,12 @@ int main(int argc, char** argv) {
               "evaluation), synthetic testbed (TEST DOUBLE) via the fake OpenAI server; seed %llu; nproc %u\n",
               o.seed, std::thread::hardware_concurrency());
   for (int latency : o.latencies_ms) {
-    if (int rc = scenario(o, latency); rc != 0) return rc;
+    try {
+      if (int rc = scenario(o, latency); rc != 0) return rc;
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "bench_orchestration: latency %d ms: %s\n", latency, e.what());
+      return 1;
+    }
   }
   return 0;
 }

@@ -145,6 +145,14 @@ TEST(ParseVerdict, LetterFreeRepliesNeverWin) {
   }
 }
 
+// The fake server's --record mode puts "[call N] " before every judge reply (bench/orchestration
+// reads which step made a judge call from it); the tag must not change the verdict.
+TEST(ParseVerdict, RecordTagBeforeTheReplyChangesNothing) {
+  for (const char* reply : {"A", "B", "I cannot tell.", "<choose>B</choose>", "Output A is better."}) {
+    EXPECT_EQ(parse_verdict(std::string("[call 1207] ") + reply), parse_verdict(reply)) << reply;
+  }
+}
+
 TEST(ParseVerdict, ArbitraryBytesNeverCrash) {
   std::mt19937_64 rng(11);
   for (int n = 0; n < 2000; ++n) {

@@ -3,11 +3,12 @@
 //                      [--responder echo|testbed] [--record FILE]
 // --responder testbed answers as the synthetic testbed's role named by the request's model
 // ("testbed-agents", "testbed-optimizer", "testbed-judge"; tests/support/synthetic_testbed.hpp).
-// --record FILE (testbed only) tags every agent and optimizer reply with "[call N]", N the order
-// in which replies were made, and writes each request with its reply to FILE, one JSON line per
-// call, on exit. A request that contains "[call N]" was built from call N's reply: that is how
-// bench/orchestration reads the dependency graph of a whole run. Judge replies are not tagged
-// (nothing is built from their text, and the verdict parser should see them as they are).
+// --record FILE (testbed only) tags every reply with "[call N]", N the order in which replies
+// were made, and writes each request with its reply to FILE, one JSON line per call, on exit. A
+// request that contains "[call N]" was built from call N's reply: that is how bench/orchestration
+// reads the dependency graph of a whole run, and the tags that the run store keeps (in proposals
+// and judgements) say which step made which call. A judge reply's tag comes first and has no
+// upper-case letter, so the verdict parser reads "A" and "B" as it would untagged.
 // Prints "PORT <n>" once listening; runs until SIGTERM or SIGINT.
 #include <chrono>
 #include <csignal>
@@ -127,7 +128,7 @@ class Recorder {
     std::lock_guard<std::mutex> lock(mutex_);
     const int id = static_cast<int>(calls_.size());
     const std::string tag = "[call " + std::to_string(id) + "] ";
-    if (role == "agents") {
+    if (role == "agents" || role == "judge") {
       reply = tag + reply;
     } else if (role == "optimizer") {
       // Inside the proposed prompt, so every request rendered from it carries the tag.

@@ -1,0 +1,83 @@
+// rerun_each: several prompts for one agent re-run over the same references in one batch; each
+// result list must belong to its own prompt, in question order, with the upstream copied.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "opt/search.hpp"
+#include "support/synthetic_testbed.hpp"
+
+namespace maspo::opt::detail {
+namespace {
+
+using TracePtr = std::shared_ptr<const mas::Trace>;
+
+std::string with_features(const std::string& prompt, const std::string& features) {
+  const std::string open = "FEATURES=[";
+  const auto at = prompt.find(open);
+  const auto end = prompt.find(']', at);
+  if (at == std::string::npos || end == std::string::npos) throw std::runtime_error("no FEATURES in " + prompt);
+  return prompt.substr(0, at + open.size()) + features + prompt.substr(end);
+}
+
+TEST(RerunEach, EveryPromptGetsItsOwnTracesInQuestionOrder) {
+  testing::Testbed tb = testing::make_testbed(6);
+  llm::Client client(tb.client_options());
+  mas::Executor executor(client, tb.system);
+  std::vector<const data::Example*> questions;
+  for (const auto& e : tb.pool) questions.push_back(&e);
+  const std::vector<TracePtr> refs = run_references(executor, tb.seed, questions);
+
+  // The testbed's reflector: misled by a VERBOSE predictor (every answer wrong); right whenever a
+  // CHECK predictor was (every answer right). So the two prompts' final answers cannot be mixed up.
+  const std::vector<std::string> prompts = {with_features(tb.seed.at("predictor"), "VERBOSE"),
+                                            with_features(tb.seed.at("predictor"), "CHECK"),
+                                            tb.seed.at("predictor")};
+  const std::vector<std::vector<TracePtr>> out = rerun_each(executor, tb.seed, "predictor", prompts, refs);
+
+  ASSERT_EQ(out.size(), prompts.size());
+  for (std::size_t p = 0; p < prompts.size(); ++p) {
+    ASSERT_EQ(out[p].size(), refs.size()) << "prompt " << p;
+    for (std::size_t q = 0; q < refs.size(); ++q) {
+      const mas::Trace& t = *out[p][q];
+      EXPECT_EQ(t.question, refs[q]->question) << "prompt " << p << ", question " << q;
+      ASSERT_NE(t.find("predictor"), nullptr);
+      EXPECT_EQ(t.find("predictor")->prompt, prompts[p]) << "prompt " << p << ", question " << q;
+      EXPECT_FALSE(t.find("predictor")->reused);
+      EXPECT_FALSE(t.find("reflector")->reused);
+      if (p < 2) {
+        const std::string answer = p == 0 ? "<answer>0</answer>" : "<answer>1</answer>";
+        EXPECT_NE(t.final_output.find(answer), std::string::npos) << "prompt " << p << ": " << t.final_output;
+      }
+    }
+  }
+  // The seed prompt again: the same outputs as the references (the scripted models are pure).
+  for (std::size_t q = 0; q < refs.size(); ++q) EXPECT_EQ(out[2][q]->final_output, refs[q]->final_output);
+  // One prompt at a time gives what the batch gave.
+  for (std::size_t p = 0; p < prompts.size(); ++p) {
+    const std::vector<TracePtr> alone = rerun_with(executor, tb.seed, "predictor", prompts[p], refs);
+    ASSERT_EQ(alone.size(), refs.size());
+    for (std::size_t q = 0; q < refs.size(); ++q) EXPECT_EQ(alone[q]->final_output, out[p][q]->final_output);
+  }
+}
+
+TEST(RerunEach, NoPromptsNoJobs) {
+  testing::Testbed tb = testing::make_testbed(2);
+  llm::Client client(tb.client_options());
+  mas::Executor executor(client, tb.system);
+  std::vector<const data::Example*> questions = {&tb.pool[0], &tb.pool[1]};
+  const std::vector<TracePtr> refs = run_references(executor, tb.seed, questions);
+  const auto calls = [&] {
+    std::int64_t n = 0;
+    for (const auto& line : client.usage()) n += line.calls + line.cached_calls;
+    return n;
+  };
+  const std::int64_t before = calls();
+  ASSERT_GT(before, 0);
+  EXPECT_TRUE(rerun_each(executor, tb.seed, "predictor", {}, refs).empty());
+  EXPECT_EQ(calls(), before);
+}
+
+}  // namespace
+}  // namespace maspo::opt::detail
