@@ -11,9 +11,9 @@
 //      a request holding a tag was built from that call's reply: the run's data-dependency graph.
 //      Its longest chain × latency is a lower bound on any run's wall time. Data dependencies
 //      alone make a loose bound: a beam selection waits on judge verdicts, which nothing quotes.
-//      A second chain adds the method's step order, read from the run store: each call of a step
-//      depends on every judge call of the steps before it (read_graph says why). That is the
-//      bound the aim is about.
+//      A second chain adds the method's step order, read from the run store: a call of a step
+//      depends on the judge calls of the earlier steps of the agents whose state it uses
+//      (read_graph says which). That is the bound the aim is about.
 //   3. bench/orchestration/replay_openai.py issues the same calls (same bodies) in the same
 //      dependency order with the same per-model limit against a fresh server: the baseline. It
 //      does no other work, so its CPU is a floor for a Python program of that architecture.
@@ -43,6 +43,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "maspo/mas.hpp"
 #include "maspo/store.hpp"
 #include "support/cli_process.hpp"
 #include "support/synthetic_testbed.hpp"
@@ -174,35 +175,61 @@ std::vector<int> call_tags(const std::string& text) {
   return out;
 }
 
-// The step of the run that made each call, from the tags the run store kept: an optimizer call is
-// in the step of the proposal holding its reply, a judge call in the step of the judgement holding
-// it, and any other call in the earliest step of a call built from its reply. Cached replies are
-// quoted again in later steps; the earliest step is when the call was made. -1: not placed.
-std::vector<int> steps_of_calls(const fs::path& run_dir, const std::vector<std::vector<int>>& deps) {
-  std::vector<int> step(deps.size(), -1);
+// What the run store says about the run's steps.
+struct Steps {
+  std::vector<int> of_call;                 // step that made each call; -1: not placed
+  std::map<int, std::string> agent;         // the agent each step optimized or refreshed
+  std::set<int> refreshes;                  // refresh steps (their batch injects nothing)
+};
+
+// Places each call in the step that made it, from the tags the run store kept: an optimizer call
+// is in the step of the proposal holding its reply, a judge call in the step of the judgement
+// holding it, and an agent call in the earliest step of a call built from its reply. Cached
+// replies are quoted again in later steps; the earliest step is when the call was made.
+Steps read_steps(const fs::path& run_dir, const std::vector<std::vector<int>>& deps) {
+  Steps st;
+  st.of_call.assign(deps.size(), -1);
   const auto place = [&](int call, int s) {
-    if (call < 0 || static_cast<std::size_t>(call) >= step.size()) throw std::runtime_error("run store quotes an unknown call");
-    int& at = step[static_cast<std::size_t>(call)];
+    if (call < 0 || static_cast<std::size_t>(call) >= deps.size()) {
+      throw std::runtime_error("the run store quotes call " + std::to_string(call) + ", which the server never made");
+    }
+    int& at = st.of_call[static_cast<std::size_t>(call)];
     at = at < 0 ? s : std::min(at, s);
   };
   const auto store = maspo::store::RunStore::open(run_dir);
   for (const auto& row : store->rows("proposals")) {
-    for (int call : call_tags(row.at("reply").get<std::string>())) place(call, row.at("step").get<int>());
+    const int s = row.at("step").get<int>();
+    st.agent[s] = row.at("agent").get<std::string>();
+    for (int call : call_tags(row.at("reply").get<std::string>())) place(call, s);
   }
   for (const auto& row : store->rows("judgements")) {
+    const int s = row.at("step").get<int>();
+    st.agent[s] = row.at("agent").get<std::string>();
+    if (row.at("context") == "refresh") st.refreshes.insert(s);
     for (const auto& reply : row.at("replies")) {
-      for (int call : call_tags(reply.get<std::string>())) place(call, row.at("step").get<int>());
+      for (int call : call_tags(reply.get<std::string>())) place(call, s);
     }
   }
   for (std::size_t i = deps.size(); i-- > 0;) {   // later calls first: a call's users are later
-    if (step[i] < 0) continue;
+    if (st.of_call[i] < 0) continue;
     for (int d : deps[i]) {
-      // Only calls no row names (agent calls) take their users' step.
-      int& at = step[static_cast<std::size_t>(d)];
-      if (at < 0 || at > step[i]) at = step[i];
+      int& at = st.of_call[static_cast<std::size_t>(d)];   // can only move a call earlier
+      if (at < 0 || at > st.of_call[i]) at = st.of_call[i];
     }
   }
-  return step;
+  return st;
+}
+
+// The testbed agent an agent call ran: its prompt starts "ROLE=<agent> " (after the tag of the
+// optimizer call that proposed it, for a child prompt).
+std::string agent_of_call(const json& body) {
+  static const std::regex role(R"(^(?:\[call \d+\] )?ROLE=(\w+) )");
+  std::smatch m;
+  const std::string first = body.at("messages").at(0).at("content");
+  if (!std::regex_search(first, m, role)) {
+    throw std::runtime_error("an agent call without a testbed ROLE= prompt: " + first.substr(0, 200));
+  }
+  return m[1];
 }
 
 // Reads the server's record and the run store.
@@ -211,15 +238,22 @@ std::vector<int> steps_of_calls(const fs::path& run_dir, const std::vector<std::
 // chain is a loose bound, because a MASPO step also waits on judge verdicts that nothing quotes.
 //
 // Step order: maspo's steps (one layer of one agent's visit, or one refresh; the run store's
-// `step`) run one after another, and every call of a step uses the beam and best prompts that the
-// earlier steps' verdicts selected: so each call of step s depends on every judge call of the
-// steps before s. That is the method's own structure, not maspo's schedule; the schedule is only
-// a check. A link that the record contradicts (the judge answered after the call was sent: record
-// times are reply times, so a call was sent at its time minus the latency) would mean a call was
-// placed in the wrong step; such links are dropped and counted, never added.
-// Dependencies inside a step that no text shows (failure cases chosen by verdicts) are left out,
-// so the bound stays on the low side.
-Graph read_graph(const fs::path& record, const fs::path& run_dir, double latency_s) {
+// `step`) run one after another, and a step's verdicts select only its own agent's beam, best
+// prompt and misalignment buffer. So a call of step s depends on the judge calls of the earlier
+// steps of exactly the agents whose state it uses:
+//   - an agent call: the steps of the agent it runs (its prompt: the best, a beam parent, or a
+//     child of one);
+//   - an optimizer call: the steps of the step's agent (the parents and their cases);
+//   - every non-judge call of a layer step: the steps of the step's agent's direct predecessors,
+//     whose buffers chose the injected questions of the batch (a refresh injects none).
+// Judge calls depend on nothing but the outputs they compare (data links). Left out, so the bound
+// stays low: verdict links inside a step (failure cases are chosen by verdicts), and links
+// through the shared random stream (how many draws a batch takes depends on the buffers).
+// The placement comes from the store, not from the schedule; the schedule is a check: a link the
+// record contradicts (the judge answered after the call was sent; record times are reply times,
+// so a call was sent at its time minus the latency) would mean a call placed in the wrong step,
+// and is dropped and counted.
+Graph read_graph(const fs::path& record, const fs::path& run_dir, const maspo::mas::System& system, double latency_s) {
   Graph g;
   std::ifstream in(record);
   if (!in) throw std::runtime_error("cannot read the server's record " + record.string());
@@ -242,15 +276,21 @@ Graph read_graph(const fs::path& record, const fs::path& run_dir, double latency
     records.push_back(std::move(c));
   }
   if (records.empty()) throw std::runtime_error("the server recorded no call in " + record.string());
-  const std::vector<int> step = steps_of_calls(run_dir, deps);
+  const Steps steps = read_steps(run_dir, deps);
+  const std::vector<int>& step = steps.of_call;
 
-  std::vector<int> depth(records.size()), depth_steps(records.size());
-  std::map<int, std::vector<std::pair<double, int>>> judges;   // step -> (answered at, depth_steps)
-  std::map<int, int> judges_in_step;
+  // Judge calls per agent, in record order: (step, answered at, depth with step order).
+  struct Judge {
+    int step;
+    double answered;
+    int depth;
+  };
+  std::map<std::string, std::vector<Judge>> judges_of;
+  std::map<std::string, std::map<int, int>> judge_count;   // agent -> step -> judge calls
   for (std::size_t i = 0; i < records.size(); ++i) {
-    if (step[i] >= 0 && records[i].at("role") == "judge") ++judges_in_step[step[i]];
+    if (step[i] >= 0 && records[i].at("role") == "judge") ++judge_count[steps.agent.at(step[i])][step[i]];
   }
-  std::set<int> steps;
+  std::vector<int> depth(records.size()), depth_steps(records.size());
   for (std::size_t i = 0; i < records.size(); ++i) {
     const json& c = records[i];
     const std::string role = c.at("role");
@@ -260,34 +300,40 @@ Graph read_graph(const fs::path& record, const fs::path& run_dir, double latency
       d = std::max(d, depth[static_cast<std::size_t>(dep)] + 1);
       ds = std::max(ds, depth_steps[static_cast<std::size_t>(dep)] + 1);
     }
-    if (step[i] < 0) {
+    const int s = step[i];
+    if (s < 0) {
       ++g.unplaced;
-    } else {
-      steps.insert(step[i]);
-      for (auto it = judges_in_step.begin(); it != judges_in_step.end() && it->first < step[i]; ++it) {
-        // Judges of an earlier step not answered yet: this call went out before them.
-        const auto seen = judges.find(it->first);
-        g.contradicted += it->second - (seen == judges.end() ? 0 : static_cast<int>(seen->second.size()));
+    } else if (role != "judge") {
+      const std::string& step_agent = steps.agent.at(s);
+      std::set<std::string> uses = {role == "agents" ? agent_of_call(c.at("body")) : step_agent};
+      if (!steps.refreshes.count(s)) {
+        for (const auto& p : system.predecessors(step_agent)) uses.insert(p);
       }
-      for (auto it = judges.begin(); it != judges.end() && it->first < step[i]; ++it) {
-        for (const auto& [answered, jd] : it->second) {
-          if (answered <= sent + 1e-3) {
-            ds = std::max(ds, jd + 1);
-          } else {
-            ++g.contradicted;
+      for (const auto& a : uses) {
+        int linked = 0, owed = 0;   // judges of earlier steps of `a`: linked, and all of them
+        for (const auto& [js, n] : judge_count[a]) {
+          if (js < s) owed += n;
+        }
+        for (const Judge& j : judges_of[a]) {
+          if (j.step < s && j.answered <= sent + 1e-3) {
+            ds = std::max(ds, j.depth + 1);
+            ++linked;
           }
         }
+        g.contradicted += owed - linked;   // answered after this call went out (or not yet)
       }
     }
     depth[i] = d;
     depth_steps[i] = ds;
-    if (role == "judge" && step[i] >= 0) judges[step[i]].emplace_back(c.at("t").get<double>(), ds);
+    if (role == "judge" && s >= 0) judges_of[steps.agent.at(s)].push_back({s, c.at("t").get<double>(), ds});
     g.longest_chain = std::max(g.longest_chain, d);
     g.longest_chain_with_steps = std::max(g.longest_chain_with_steps, ds);
     ++g.per_role[role];
     g.calls.push_back({{"id", i}, {"deps", deps[i]}, {"body", c.at("body")}});
   }
-  g.steps = static_cast<int>(steps.size());
+  std::set<int> placed(step.begin(), step.end());
+  placed.erase(-1);
+  g.steps = static_cast<int>(placed.size());
   return g;
 }
 
@@ -334,7 +380,7 @@ int scenario(const Options& o, int latency_ms) {
     std::fprintf(stderr, "bench_orchestration: maspo failed (exit %d):\n%s\n", m.code, m.err.c_str());
     return 1;
   }
-  const Graph g = read_graph(record, dir / "run", latency_ms / 1000.0);
+  const Graph g = read_graph(record, dir / "run", maspo::mas::load_system(dir / "testbed.yaml"), latency_ms / 1000.0);
   const std::size_t n = g.calls.size();
   std::ofstream(dir / "calls.json") << g.calls.dump();
 

@@ -256,14 +256,15 @@ struct Maspo::Impl {
     detail::Batch batch = detail::draw_batch(rng, pool.size(), s.batch_size, injection(st, agent), s.max_injected);
     auto questions = pick(batch);
     const mas::PromptMap base = st.prompts;
-    std::vector<TracePtr> refs_p = detail::run_references(executor, base, questions);
     // Each parent's traces: the base run's where the parent is the current prompt; the others
     // re-run from `agent`, all parents together.
     std::vector<std::string> rerun_prompts;
     for (const auto& parent : as.beam) {
       if (parent.prompt != base.at(agent)) rerun_prompts.push_back(parent.prompt);
     }
-    std::vector<std::vector<TracePtr>> reruns = detail::rerun_each(executor, base, agent, rerun_prompts, refs_p);
+    detail::BaseAndParents runs = detail::run_base_and_parents(executor, base, agent, rerun_prompts, questions);
+    std::vector<TracePtr> refs_p = std::move(runs.base);
+    std::vector<std::vector<TracePtr>> reruns = std::move(runs.parents);
     std::vector<std::vector<TracePtr>> parent_refs;
     std::size_t next_rerun = 0;
     for (const auto& parent : as.beam) {

@@ -99,6 +99,18 @@ std::vector<std::vector<std::shared_ptr<const mas::Trace>>> rerun_each(
     mas::Executor& executor, const mas::PromptMap& base, const std::string& agent, const std::vector<std::string>& prompts,
     const std::vector<std::shared_ptr<const mas::Trace>>& references);
 
+// The base run over the questions and, for each of `parents` (prompts for `agent`), the same
+// questions re-run from `agent` (rerun_each). When `agent` reaches every agent of the system there
+// is nothing for a re-run to copy, and all of them go out at once as full runs. Throws BudgetStop
+// or ServiceStop.
+struct BaseAndParents {
+  std::vector<std::shared_ptr<const mas::Trace>> base;
+  std::vector<std::vector<std::shared_ptr<const mas::Trace>>> parents;   // parents[i]: parents[i]'s traces
+};
+BaseAndParents run_base_and_parents(mas::Executor& executor, const mas::PromptMap& base, const std::string& agent,
+                                    const std::vector<std::string>& parents,
+                                    const std::vector<const data::Example*>& questions);
+
 // Evaluates every candidate on the same questions: partial re-execution from `agent`, then the
 // judge (local, lookahead, global or terminal per settings), all calls concurrent. Records every
 // judgement in the store. `weights_override` replaces the settings' weights (reference-compat refresh).

@@ -92,6 +92,39 @@ std::vector<TracePtr> run_references(mas::Executor& executor, const mas::PromptM
   return collect(executor, std::move(jobs));
 }
 
+BaseAndParents run_base_and_parents(mas::Executor& executor, const mas::PromptMap& base, const std::string& agent,
+                                    const std::vector<std::string>& parents,
+                                    const std::vector<const data::Example*>& questions) {
+  const mas::System& system = executor.system();
+  BaseAndParents out;
+  if (parents.empty() || system.descendants(agent).size() + 1 < system.agents().size()) {
+    out.base = run_references(executor, base, questions);
+    out.parents = rerun_each(executor, base, agent, parents, out.base);
+    return out;
+  }
+  // `agent` reaches every agent: a re-run from it would copy nothing from the base run, so the
+  // parents' runs are full runs with the same requests, and go out together with the base run
+  // (one round trip per hop for all of them, instead of the base run's hops and then the re-runs').
+  std::vector<mas::Job> jobs;
+  std::vector<std::shared_ptr<const mas::PromptMap>> maps = {std::make_shared<const mas::PromptMap>(base)};
+  for (const auto& prompt : parents) {
+    auto map = std::make_shared<mas::PromptMap>(base);
+    (*map)[agent] = prompt;
+    maps.push_back(std::move(map));
+  }
+  for (const auto& map : maps) {
+    for (const auto* q : questions) jobs.push_back({q->question, map, nullptr, {}});
+  }
+  std::vector<TracePtr> all = collect(executor, std::move(jobs));
+  const auto slice = [&](std::size_t m) {
+    const auto from = all.begin() + static_cast<std::ptrdiff_t>(m * questions.size());
+    return std::vector<TracePtr>(from, from + static_cast<std::ptrdiff_t>(questions.size()));
+  };
+  out.base = slice(0);
+  for (std::size_t p = 0; p < parents.size(); ++p) out.parents.push_back(slice(p + 1));
+  return out;
+}
+
 std::vector<TracePtr> rerun_with(mas::Executor& executor, const mas::PromptMap& base, const std::string& agent,
                                  const std::string& prompt, const std::vector<TracePtr>& references) {
   return std::move(rerun_each(executor, base, agent, {prompt}, references).front());

@@ -62,6 +62,68 @@ TEST(RerunEach, EveryPromptGetsItsOwnTracesInQuestionOrder) {
   }
 }
 
+TEST(RerunEach, FromALaterAgentCopiesTheUpstream) {
+  testing::Testbed tb = testing::make_testbed(4);
+  llm::Client client(tb.client_options());
+  mas::Executor executor(client, tb.system);
+  std::vector<const data::Example*> questions;
+  for (const auto& e : tb.pool) questions.push_back(&e);
+  const std::vector<TracePtr> refs = run_references(executor, tb.seed, questions);
+  const std::vector<std::string> prompts = {with_features(tb.seed.at("reflector"), "CAREFUL"),
+                                            with_features(tb.seed.at("reflector"), "")};
+  const auto out = rerun_each(executor, tb.seed, "reflector", prompts, refs);
+  ASSERT_EQ(out.size(), 2u);
+  for (std::size_t p = 0; p < prompts.size(); ++p) {
+    for (std::size_t q = 0; q < refs.size(); ++q) {
+      const mas::AgentTrace* predictor = out[p][q]->find("predictor");
+      const mas::AgentTrace* reflector = out[p][q]->find("reflector");
+      ASSERT_TRUE(predictor != nullptr && reflector != nullptr);
+      EXPECT_TRUE(predictor->reused);
+      EXPECT_EQ(predictor->output, refs[q]->find("predictor")->output);
+      EXPECT_FALSE(reflector->reused);
+      EXPECT_EQ(reflector->prompt, prompts[p]);
+    }
+  }
+}
+
+// run_base_and_parents gives what run_references + rerun_each give, for an agent that reaches
+// every agent (one batch of full runs) and for one that does not (base run, then re-runs).
+TEST(RunBaseAndParents, SameTracesAsTheBaseRunThenTheReruns) {
+  testing::Testbed tb = testing::make_testbed(5);
+  llm::Client client(tb.client_options());
+  mas::Executor executor(client, tb.system);
+  std::vector<const data::Example*> questions;
+  for (const auto& e : tb.pool) questions.push_back(&e);
+  for (const std::string agent : {"predictor", "reflector"}) {
+    const std::vector<std::string> parents = {with_features(tb.seed.at(agent), "VERBOSE"),
+                                              with_features(tb.seed.at(agent), "CHECK,CAREFUL")};
+    const BaseAndParents got = run_base_and_parents(executor, tb.seed, agent, parents, questions);
+    const std::vector<TracePtr> refs = run_references(executor, tb.seed, questions);
+    const auto want = rerun_each(executor, tb.seed, agent, parents, refs);
+    ASSERT_EQ(got.base.size(), questions.size()) << agent;
+    ASSERT_EQ(got.parents.size(), parents.size()) << agent;
+    for (std::size_t q = 0; q < questions.size(); ++q) {
+      EXPECT_EQ(got.base[q]->question, questions[q]->question);
+      EXPECT_EQ(got.base[q]->final_output, refs[q]->final_output) << agent;
+      EXPECT_EQ(got.base[q]->find(agent)->prompt, tb.seed.at(agent));
+    }
+    for (std::size_t p = 0; p < parents.size(); ++p) {
+      ASSERT_EQ(got.parents[p].size(), questions.size()) << agent;
+      for (std::size_t q = 0; q < questions.size(); ++q) {
+        const mas::Trace& t = *got.parents[p][q];
+        EXPECT_EQ(t.question, questions[q]->question);
+        EXPECT_EQ(t.find(agent)->prompt, parents[p]) << agent << " parent " << p;
+        EXPECT_EQ(t.find("predictor")->output, want[p][q]->find("predictor")->output) << agent;
+        EXPECT_EQ(t.final_output, want[p][q]->final_output) << agent << " parent " << p;
+      }
+    }
+    // The reflector does not reach the predictor: its parents' runs copy the base run's predictor.
+    if (agent == "reflector") {
+      EXPECT_TRUE(got.parents[0][0]->find("predictor")->reused);
+    }
+  }
+}
+
 TEST(RerunEach, NoPromptsNoJobs) {
   testing::Testbed tb = testing::make_testbed(2);
   llm::Client client(tb.client_options());
