@@ -25,7 +25,8 @@ IMPORT_CPU = time.process_time() - IMPORT_START_CPU
 
 
 async def replay(calls, base_url, in_flight, timeout_s):
-    client = openai.AsyncOpenAI(base_url=base_url, api_key="bench-no-key", max_retries=0, timeout=timeout_s)
+    # The client's default retries (2), as a user's program would have them; maspo retries too.
+    client = openai.AsyncOpenAI(base_url=base_url, api_key="bench-no-key", max_retries=2, timeout=timeout_s)
     done = {c["id"]: asyncio.Event() for c in calls}
     limits = {}
     failures = []
