@@ -1,8 +1,10 @@
 // rerun_each: several prompts for one agent re-run over the same references in one batch; each
-// result list must belong to its own prompt, in question order, with the upstream copied.
+// result list must belong to its own prompt, in question order, with the upstream copied. And
+// run_base_and_parents, which sends the base run and those re-runs together when it can.
 #include <gtest/gtest.h>
 
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "opt/search.hpp"
@@ -21,13 +23,29 @@ std::string with_features(const std::string& prompt, const std::string& features
   return prompt.substr(0, at + open.size()) + features + prompt.substr(end);
 }
 
-TEST(RerunEach, EveryPromptGetsItsOwnTracesInQuestionOrder) {
-  testing::Testbed tb = testing::make_testbed(6);
-  llm::Client client(tb.client_options());
-  mas::Executor executor(client, tb.system);
+// The testbed's system on a scripted client, its first `n` pool questions, and their base runs.
+struct Bed {
+  testing::Testbed tb;
+  llm::Client client;
+  mas::Executor executor;
   std::vector<const data::Example*> questions;
-  for (const auto& e : tb.pool) questions.push_back(&e);
-  const std::vector<TracePtr> refs = run_references(executor, tb.seed, questions);
+  std::vector<TracePtr> refs;
+
+  explicit Bed(int n) : tb(testing::make_testbed(n)), client(tb.client_options()), executor(client, tb.system) {
+    for (const auto& e : tb.pool) questions.push_back(&e);
+    refs = run_references(executor, tb.seed, questions);
+  }
+  std::int64_t calls() const {
+    std::int64_t total = 0;
+    for (const auto& line : client.usage()) total += line.calls + line.cached_calls;
+    return total;
+  }
+};
+
+TEST(RerunEach, EveryPromptGetsItsOwnTracesInQuestionOrder) {
+  Bed bed(6);
+  const auto& [tb, refs] = std::tie(bed.tb, bed.refs);
+  mas::Executor& executor = bed.executor;
 
   // The testbed's reflector: misled by a VERBOSE predictor (every answer wrong); right whenever a
   // CHECK predictor was (every answer right). So the two prompts' final answers cannot be mixed up.
@@ -63,12 +81,9 @@ TEST(RerunEach, EveryPromptGetsItsOwnTracesInQuestionOrder) {
 }
 
 TEST(RerunEach, FromALaterAgentCopiesTheUpstream) {
-  testing::Testbed tb = testing::make_testbed(4);
-  llm::Client client(tb.client_options());
-  mas::Executor executor(client, tb.system);
-  std::vector<const data::Example*> questions;
-  for (const auto& e : tb.pool) questions.push_back(&e);
-  const std::vector<TracePtr> refs = run_references(executor, tb.seed, questions);
+  Bed bed(4);
+  const auto& [tb, refs] = std::tie(bed.tb, bed.refs);
+  mas::Executor& executor = bed.executor;
   const std::vector<std::string> prompts = {with_features(tb.seed.at("reflector"), "CAREFUL"),
                                             with_features(tb.seed.at("reflector"), "")};
   const auto out = rerun_each(executor, tb.seed, "reflector", prompts, refs);
@@ -89,11 +104,9 @@ TEST(RerunEach, FromALaterAgentCopiesTheUpstream) {
 // run_base_and_parents gives what run_references + rerun_each give, for an agent that reaches
 // every agent (one batch of full runs) and for one that does not (base run, then re-runs).
 TEST(RunBaseAndParents, SameTracesAsTheBaseRunThenTheReruns) {
-  testing::Testbed tb = testing::make_testbed(5);
-  llm::Client client(tb.client_options());
-  mas::Executor executor(client, tb.system);
-  std::vector<const data::Example*> questions;
-  for (const auto& e : tb.pool) questions.push_back(&e);
+  Bed bed(5);
+  const auto& [tb, questions] = std::tie(bed.tb, bed.questions);
+  mas::Executor& executor = bed.executor;
   for (const std::string agent : {"predictor", "reflector"}) {
     const std::vector<std::string> parents = {with_features(tb.seed.at(agent), "VERBOSE"),
                                               with_features(tb.seed.at(agent), "CHECK,CAREFUL")};
@@ -125,20 +138,16 @@ TEST(RunBaseAndParents, SameTracesAsTheBaseRunThenTheReruns) {
 }
 
 TEST(RerunEach, NoPromptsNoJobs) {
-  testing::Testbed tb = testing::make_testbed(2);
-  llm::Client client(tb.client_options());
-  mas::Executor executor(client, tb.system);
-  std::vector<const data::Example*> questions = {&tb.pool[0], &tb.pool[1]};
-  const std::vector<TracePtr> refs = run_references(executor, tb.seed, questions);
-  const auto calls = [&] {
-    std::int64_t n = 0;
-    for (const auto& line : client.usage()) n += line.calls + line.cached_calls;
-    return n;
-  };
-  const std::int64_t before = calls();
+  Bed bed(2);
+  const std::int64_t before = bed.calls();
   ASSERT_GT(before, 0);
-  EXPECT_TRUE(rerun_each(executor, tb.seed, "predictor", {}, refs).empty());
-  EXPECT_EQ(calls(), before);
+  EXPECT_TRUE(rerun_each(bed.executor, bed.tb.seed, "predictor", {}, bed.refs).empty());
+  EXPECT_EQ(bed.calls(), before);
+  // With no parents, run_base_and_parents is the base run alone: every call a cache hit now.
+  const BaseAndParents runs = run_base_and_parents(bed.executor, bed.tb.seed, "predictor", {}, bed.questions);
+  EXPECT_TRUE(runs.parents.empty());
+  ASSERT_EQ(runs.base.size(), bed.refs.size());
+  EXPECT_EQ(runs.base[1]->final_output, bed.refs[1]->final_output);
 }
 
 }  // namespace
