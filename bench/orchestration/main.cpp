@@ -245,7 +245,8 @@ std::string agent_of_call(const json& body) {
 //     child of one);
 //   - an optimizer call: the steps of the step's agent (the parents and their cases);
 //   - every non-judge call of a layer step: the steps of the step's agent's direct predecessors,
-//     whose buffers chose the injected questions of the batch (a refresh injects none).
+//     whose buffers chose the injected questions of the batch (a refresh injects none; so would
+//     `sampling: random`, which this bench does not use).
 // Judge calls depend on nothing but the outputs they compare (data links). Left out, so the bound
 // stays low: verdict links inside a step (failure cases are chosen by verdicts), and links
 // through the shared random stream (how many draws a batch takes depends on the buffers).

@@ -3,11 +3,13 @@
 // run_base_and_parents, which sends the base run and those re-runs together when it can.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <string>
 #include <tuple>
 #include <vector>
 
 #include "opt/search.hpp"
+#include "support/fake_openai_server.hpp"
 #include "support/synthetic_testbed.hpp"
 
 namespace maspo::opt::detail {
@@ -137,13 +139,56 @@ TEST(RunBaseAndParents, SameTracesAsTheBaseRunThenTheReruns) {
   }
 }
 
+// Over real HTTP with 250 ms per call: for the predictor (it reaches every agent) the base run and
+// a parent's run take two round trips together, where the base run then a re-run take four. Same
+// number of requests either way.
+TEST(RunBaseAndParents, ParentsOfTheRootGoOutWithTheBaseRun) {
+  constexpr double kLatency = 0.25;
+  testing::FakeOpenAIServer server(testing::FakeOpenAIServer::Options{kLatency, 64, 30.0, 0});
+  server.set_responder([](const llm::Request& r) { return testing::testbed_reply("agents", r); });
+  testing::Testbed tb = testing::make_testbed(3);
+  llm::ClientOptions options;
+  llm::RoleConfig agents;
+  agents.backend = "openai";
+  agents.endpoints = {{server.base_url()}};
+  agents.model = "testbed-agents";
+  agents.max_concurrency = 64;
+  options.roles["agents"] = agents;
+  options.cache.mode = llm::CacheMode::off;
+  llm::Client client(options);
+  mas::Executor executor(client, tb.system, mas::ExecutorOptions{64});
+  std::vector<const data::Example*> questions;
+  for (const auto& e : tb.pool) questions.push_back(&e);
+  const std::vector<std::string> parents = {with_features(tb.seed.at("predictor"), "CHECK")};
+
+  const auto seconds = [](auto&& f) {
+    const auto t0 = std::chrono::steady_clock::now();
+    f();
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  };
+  BaseAndParents got;
+  const double together = seconds([&] { got = run_base_and_parents(executor, tb.seed, "predictor", parents, questions); });
+  const int together_requests = server.requests();
+  std::vector<std::vector<TracePtr>> want;
+  const double one_after_the_other = seconds([&] {
+    const std::vector<TracePtr> refs = run_references(executor, tb.seed, questions);
+    want = rerun_each(executor, tb.seed, "predictor", parents, refs);
+  });
+  EXPECT_EQ(together_requests, 2 * 2 * 3);
+  EXPECT_EQ(server.requests() - together_requests, together_requests);
+  EXPECT_GE(one_after_the_other, 4 * kLatency);
+  EXPECT_LT(together, 3.5 * kLatency) << "the parent's run waited for the base run";
+  ASSERT_EQ(got.parents.size(), 1u);
+  for (std::size_t q = 0; q < questions.size(); ++q) EXPECT_EQ(got.parents[0][q]->final_output, want[0][q]->final_output);
+}
+
 TEST(RerunEach, NoPromptsNoJobs) {
   Bed bed(2);
   const std::int64_t before = bed.calls();
   ASSERT_GT(before, 0);
   EXPECT_TRUE(rerun_each(bed.executor, bed.tb.seed, "predictor", {}, bed.refs).empty());
   EXPECT_EQ(bed.calls(), before);
-  // With no parents, run_base_and_parents is the base run alone: every call a cache hit now.
+  // With no parents, run_base_and_parents is the base run alone.
   const BaseAndParents runs = run_base_and_parents(bed.executor, bed.tb.seed, "predictor", {}, bed.questions);
   EXPECT_TRUE(runs.parents.empty());
   ASSERT_EQ(runs.base.size(), bed.refs.size());
