@@ -105,6 +105,8 @@ BaseAndParents run_base_and_parents(mas::Executor& executor, const mas::PromptMa
   // `agent` reaches every agent: a re-run from it would copy nothing from the base run, so the
   // parents' runs are full runs with the same requests, and go out together with the base run
   // (one round trip per hop for all of them, instead of the base run's hops and then the re-runs').
+  // The price: where a parent's output equals the base run's, a downstream request that would
+  // have been a cache hit after the base run is sent twice, since nothing merges requests in flight.
   std::vector<mas::Job> jobs;
   std::vector<std::shared_ptr<const mas::PromptMap>> maps = {std::make_shared<const mas::PromptMap>(base)};
   for (const auto& prompt : parents) {
