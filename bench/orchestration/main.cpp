@@ -220,16 +220,13 @@ Steps read_steps(const fs::path& run_dir, const std::vector<std::vector<int>>& d
   return st;
 }
 
-// The testbed agent an agent call ran: its prompt starts "ROLE=<agent> " (after the tag of the
-// optimizer call that proposed it, for a child prompt).
+// The testbed agent an agent call ran: its own prompt comes first in the request, before any
+// upstream output it quotes.
 std::string agent_of_call(const json& body) {
-  static const std::regex role(R"(^(?:\[call \d+\] )?ROLE=(\w+) )");
-  std::smatch m;
   const std::string first = body.at("messages").at(0).at("content");
-  if (!std::regex_search(first, m, role)) {
-    throw std::runtime_error("an agent call without a testbed ROLE= prompt: " + first.substr(0, 200));
-  }
-  return m[1];
+  std::string role = maspo::testing::role_of(first);
+  if (role.empty()) throw std::runtime_error("an agent call without a testbed ROLE= prompt: " + first.substr(0, 200));
+  return role;
 }
 
 // Reads the server's record and the run store.

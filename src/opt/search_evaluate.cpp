@@ -1,5 +1,6 @@
 #include <algorithm>
 #include <condition_variable>
+#include <iterator>
 #include <mutex>
 
 #include <fmt/format.h>
@@ -34,6 +35,25 @@ std::vector<TracePtr> collect(mas::Executor& executor, std::vector<mas::Job> job
     if (t.budget_exceeded) throw BudgetStop{t.error};
     if (t.service_failed) throw ServiceStop{t.error};
     out.push_back(std::make_shared<const mas::Trace>(std::move(t)));
+  }
+  return out;
+}
+
+// `base` with `agent`'s prompt replaced, shared by every job that runs it.
+std::shared_ptr<const mas::PromptMap> with_prompt(const mas::PromptMap& base, const std::string& agent,
+                                                  const std::string& prompt) {
+  auto map = std::make_shared<mas::PromptMap>(base);
+  (*map)[agent] = prompt;
+  return map;
+}
+
+// `all` cut into `groups` consecutive lists of equal length (the jobs were queued group by group).
+std::vector<std::vector<TracePtr>> split(const std::vector<TracePtr>& all, std::size_t groups) {
+  std::vector<std::vector<TracePtr>> out(groups);
+  const std::size_t size = groups == 0 ? 0 : all.size() / groups;
+  for (std::size_t g = 0; g < groups; ++g) {
+    const auto from = all.begin() + static_cast<std::ptrdiff_t>(g * size);
+    out[g].assign(from, from + static_cast<std::ptrdiff_t>(size));
   }
   return out;
 }
@@ -107,23 +127,15 @@ BaseAndParents run_base_and_parents(mas::Executor& executor, const mas::PromptMa
   // (one round trip per hop for all of them, instead of the base run's hops and then the re-runs').
   // The price: where a parent's output equals the base run's, a downstream request that would
   // have been a cache hit after the base run is sent twice, since nothing merges requests in flight.
-  std::vector<mas::Job> jobs;
   std::vector<std::shared_ptr<const mas::PromptMap>> maps = {std::make_shared<const mas::PromptMap>(base)};
-  for (const auto& prompt : parents) {
-    auto map = std::make_shared<mas::PromptMap>(base);
-    (*map)[agent] = prompt;
-    maps.push_back(std::move(map));
-  }
+  for (const auto& prompt : parents) maps.push_back(with_prompt(base, agent, prompt));
+  std::vector<mas::Job> jobs;
   for (const auto& map : maps) {
     for (const auto* q : questions) jobs.push_back({q->question, map, nullptr, {}});
   }
-  std::vector<TracePtr> all = collect(executor, std::move(jobs));
-  const auto slice = [&](std::size_t m) {
-    const auto from = all.begin() + static_cast<std::ptrdiff_t>(m * questions.size());
-    return std::vector<TracePtr>(from, from + static_cast<std::ptrdiff_t>(questions.size()));
-  };
-  out.base = slice(0);
-  for (std::size_t p = 0; p < parents.size(); ++p) out.parents.push_back(slice(p + 1));
+  std::vector<std::vector<TracePtr>> runs = split(collect(executor, std::move(jobs)), maps.size());
+  out.base = std::move(runs.front());
+  out.parents.assign(std::make_move_iterator(runs.begin() + 1), std::make_move_iterator(runs.end()));
   return out;
 }
 
@@ -137,17 +149,10 @@ std::vector<std::vector<TracePtr>> rerun_each(mas::Executor& executor, const mas
                                               const std::vector<TracePtr>& references) {
   std::vector<mas::Job> jobs;
   for (const auto& prompt : prompts) {
-    auto map = std::make_shared<mas::PromptMap>(base);
-    (*map)[agent] = prompt;
+    const auto map = with_prompt(base, agent, prompt);
     for (const auto& ref : references) jobs.push_back({ref->question, map, ref, agent});
   }
-  std::vector<TracePtr> all = collect(executor, std::move(jobs));
-  std::vector<std::vector<TracePtr>> out(prompts.size());
-  for (std::size_t p = 0; p < prompts.size(); ++p) {
-    const auto from = all.begin() + static_cast<std::ptrdiff_t>(p * references.size());
-    out[p].assign(from, from + static_cast<std::ptrdiff_t>(references.size()));
-  }
-  return out;
+  return split(collect(executor, std::move(jobs)), prompts.size());
 }
 
 std::vector<CandidateScore> evaluate_candidates(EvalEnv& env, const std::string& agent, const mas::PromptMap& base,
@@ -166,10 +171,8 @@ std::vector<CandidateScore> evaluate_candidates(EvalEnv& env, const std::string&
 
   // 1. Every candidate on every question, all at once: only the target and its descendants run.
   std::vector<mas::Job> jobs;
-  std::vector<std::shared_ptr<const mas::PromptMap>> maps;
   for (const auto& c : candidates) {
-    auto prompts = std::make_shared<mas::PromptMap>(base);
-    (*prompts)[agent] = c.prompt;
+    const auto prompts = with_prompt(base, agent, c.prompt);
     for (std::size_t q = 0; q < nq; ++q) jobs.push_back({questions[q]->question, prompts, c.references[q], agent});
   }
   std::vector<TracePtr> traces = collect(env.executor, std::move(jobs));

@@ -17,13 +17,7 @@ namespace {
 
 using TracePtr = std::shared_ptr<const mas::Trace>;
 
-std::string with_features(const std::string& prompt, const std::string& features) {
-  const std::string open = "FEATURES=[";
-  const auto at = prompt.find(open);
-  const auto end = prompt.find(']', at);
-  if (at == std::string::npos || end == std::string::npos) throw std::runtime_error("no FEATURES in " + prompt);
-  return prompt.substr(0, at + open.size()) + features + prompt.substr(end);
-}
+using testing::testbed_prompt;
 
 // The testbed's system on a scripted client, its first `n` pool questions, and their base runs.
 struct Bed {
@@ -51,8 +45,8 @@ TEST(RerunEach, EveryPromptGetsItsOwnTracesInQuestionOrder) {
 
   // The testbed's reflector: misled by a VERBOSE predictor (every answer wrong); right whenever a
   // CHECK predictor was (every answer right). So the two prompts' final answers cannot be mixed up.
-  const std::vector<std::string> prompts = {with_features(tb.seed.at("predictor"), "VERBOSE"),
-                                            with_features(tb.seed.at("predictor"), "CHECK"),
+  const std::vector<std::string> prompts = {testbed_prompt("predictor", {"VERBOSE"}),
+                                            testbed_prompt("predictor", {"CHECK"}),
                                             tb.seed.at("predictor")};
   const std::vector<std::vector<TracePtr>> out = rerun_each(executor, tb.seed, "predictor", prompts, refs);
 
@@ -86,8 +80,8 @@ TEST(RerunEach, FromALaterAgentCopiesTheUpstream) {
   Bed bed(4);
   const auto& [tb, refs] = std::tie(bed.tb, bed.refs);
   mas::Executor& executor = bed.executor;
-  const std::vector<std::string> prompts = {with_features(tb.seed.at("reflector"), "CAREFUL"),
-                                            with_features(tb.seed.at("reflector"), "")};
+  const std::vector<std::string> prompts = {testbed_prompt("reflector", {"CAREFUL"}),
+                                            testbed_prompt("reflector", {})};
   const auto out = rerun_each(executor, tb.seed, "reflector", prompts, refs);
   ASSERT_EQ(out.size(), 2u);
   for (std::size_t p = 0; p < prompts.size(); ++p) {
@@ -110,8 +104,8 @@ TEST(RunBaseAndParents, SameTracesAsTheBaseRunThenTheReruns) {
   const auto& [tb, questions] = std::tie(bed.tb, bed.questions);
   mas::Executor& executor = bed.executor;
   for (const std::string agent : {"predictor", "reflector"}) {
-    const std::vector<std::string> parents = {with_features(tb.seed.at(agent), "VERBOSE"),
-                                              with_features(tb.seed.at(agent), "CHECK,CAREFUL")};
+    const std::vector<std::string> parents = {testbed_prompt(agent, {"VERBOSE"}),
+                                              testbed_prompt(agent, {"CHECK", "CAREFUL"})};
     const BaseAndParents got = run_base_and_parents(executor, tb.seed, agent, parents, questions);
     const std::vector<TracePtr> refs = run_references(executor, tb.seed, questions);
     const auto want = rerun_each(executor, tb.seed, agent, parents, refs);
@@ -159,7 +153,7 @@ TEST(RunBaseAndParents, ParentsOfTheRootGoOutWithTheBaseRun) {
   mas::Executor executor(client, tb.system, mas::ExecutorOptions{64});
   std::vector<const data::Example*> questions;
   for (const auto& e : tb.pool) questions.push_back(&e);
-  const std::vector<std::string> parents = {with_features(tb.seed.at("predictor"), "CHECK")};
+  const std::vector<std::string> parents = {testbed_prompt("predictor", {"CHECK"})};
 
   const auto seconds = [](auto&& f) {
     const auto t0 = std::chrono::steady_clock::now();

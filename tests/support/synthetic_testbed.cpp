@@ -137,6 +137,16 @@ bool has_feature(std::string_view prompt, std::string_view feature) {
   return features_of(m[2]).count(std::string(feature)) > 0;
 }
 
+std::string testbed_prompt(const std::string& role, const std::set<std::string>& features) {
+  return prompt_text(role, features);
+}
+
+std::string role_of(std::string_view text) {
+  std::smatch m;
+  std::string t(text);
+  return std::regex_search(t, m, prompt_pattern()) ? m[1].str() : std::string();
+}
+
 std::string testbed_reply(std::string_view role, const llm::Request& request) {
   std::string text;
   for (const auto& msg : request.messages) text += msg.content + "\n";

@@ -18,6 +18,7 @@
 
 #include <filesystem>
 #include <memory>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -44,6 +45,11 @@ Testbed make_testbed(int questions = 50);
 std::string testbed_reply(std::string_view role, const llm::Request& request);
 
 bool has_feature(std::string_view prompt, std::string_view feature);
+// The testbed's prompt for `role` ("predictor" or "reflector") with these features on; the seed
+// prompts have none.
+std::string testbed_prompt(const std::string& role, const std::set<std::string>& features);
+// The role named by the first "ROLE=<role> FEATURES=[...]" in `text` ("" when there is none).
+std::string role_of(std::string_view text);
 
 // The same testbed for the `maspo` binary through the fake server (fake_openai_server
 // --responder testbed, which answers each request as the role named by its model,
