@@ -105,7 +105,7 @@ int main(int argc, char** argv) {
                                                    : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   }
   if (datasets.empty()) {
-    for (const char* d : {static_cast<const char*>(std::getenv("MASPO_DATASETS")), MASPO_SOURCE_DIR "/../shared/datasets", "/work/shared/datasets"}) {
+    for (const char* d : {static_cast<const char*>(std::getenv("MASPO_DATASETS")), MASPO_SOURCE_DIR "/../shared/datasets"}) {
       if (d != nullptr && fs::exists(fs::path(d) / "gsm8k" / "test.jsonl")) {
         datasets = d;
         break;

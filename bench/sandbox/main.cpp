@@ -45,7 +45,6 @@ namespace eval = maspo::eval;
 namespace sandbox = maspo::sandbox;
 using Clock = std::chrono::steady_clock;
 
-constexpr const char* kDefaultData = "/work/shared/datasets/mbpp/sanitized-mbpp.jsonl";
 constexpr const char* kPython = "/usr/bin/python3";
 
 struct Cell {
@@ -111,8 +110,15 @@ bool run_plain(const std::string& program) {
   return WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 
+// $MASPO_DATASETS/mbpp/sanitized-mbpp.jsonl, else the datasets folder beside the checkout.
+std::string default_data() {
+  const char* env = std::getenv("MASPO_DATASETS");
+  const std::string root = env != nullptr && *env != '\0' ? env : MASPO_SOURCE_DIR "/../shared/datasets";
+  return root + "/mbpp/sanitized-mbpp.jsonl";
+}
+
 struct Options {
-  std::string data = kDefaultData;
+  std::string data = default_data();
   int items = 100;
   std::set<std::string> exclude;   // example ids left out (the first `items` of the rest are used)
   double max_seconds = 60;         // per cell

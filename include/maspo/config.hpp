@@ -76,8 +76,7 @@ struct BenchSpec {
 };
 
 // Reads a bench file. Relative paths are taken from the file's directory; `${MASPO_DATASETS}` in
-// a path is the environment variable, else the first of ../shared/datasets and
-// /work/shared/datasets that exists. Throws InputError naming file, line and key.
+// a path is the environment variable, else ../shared/datasets when it exists. Throws InputError naming file, line and key.
 BenchSpec load_bench_spec(const std::filesystem::path& path);
 BenchSpec parse_bench_spec(std::string_view yaml, const std::string& file_name, const std::filesystem::path& base_dir);
 

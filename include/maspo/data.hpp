@@ -111,9 +111,12 @@ struct Split {
   std::vector<Example> test;   // what is scored
   std::string pool_source;     // "separate split <path>" | "held out of <path>"
   int overlap = 0;             // questions in both (0 when a separate split is used; checked by text)
-  std::string note;            // one sentence for the run summary, saying where the pool came from
+  std::string note;            // one sentence for the run summary: where the pool came from, what is scored
 };
-Split make_split(const Dataset& test, const Dataset* separate_pool, int pool_size, std::uint64_t seed);
+// score_limit > 0: the final evaluation scores only the first score_limit test questions, and the
+// note says so (the split itself keeps every test question).
+Split make_split(const Dataset& test, const Dataset* separate_pool, int pool_size, std::uint64_t seed,
+                 int score_limit = 0);
 
 // Deterministic, seeded sample of `n` items (all if n <= 0 or n >= size), order preserved.
 std::vector<Example> sample(const std::vector<Example>& items, int n, std::uint64_t seed);

@@ -178,7 +178,7 @@ harness::CellOutcome run_cell(const BenchInputs& in, const fs::path& bench_dir, 
   auto pool_it = in.pools.find(key.dataset);
   const data::Dataset* pool = pool_it == in.pools.end() ? nullptr : &pool_it->second;
   std::shared_ptr<const mas::System> system = in.systems.at({key.system, key.dataset});
-  const data::Split split = data::make_split(test, pool, in.spec.settings.pool_size, key.seed);
+  const data::Split split = data::make_split(test, pool, in.spec.settings.pool_size, key.seed, in.spec.eval_limit);
   const eval::Grader grader = make_grader(test.task, false);
 
   harness::CellOutcome out;

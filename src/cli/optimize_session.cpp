@@ -225,7 +225,8 @@ int run_optimize_session(const std::string& run_dir, const OptimizeInputs& in,
   mas::PromptMap seed_prompts = system->seed_prompts();
   if (!in.seed_prompts.empty()) seed_prompts = mas::parse_prompt_map(in.seed_prompts.dump(), in.prompts_path, *system);
 
-  data::Split split = data::make_split(test, pool_data ? &*pool_data : nullptr, settings.pool_size, settings.seed);
+  data::Split split = data::make_split(test, pool_data ? &*pool_data : nullptr, settings.pool_size, settings.seed,
+                                       in.final_eval ? in.eval_limit : 0);
   int eval_items = in.final_eval ? static_cast<int>(split.test.size()) : 0;
   if (in.final_eval && in.eval_limit > 0) eval_items = std::min(eval_items, in.eval_limit);
 

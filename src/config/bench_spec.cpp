@@ -19,10 +19,8 @@ namespace fs = std::filesystem;
 // `${MASPO_DATASETS}`: the variable, else the datasets folder where this project keeps it.
 std::string datasets_root(const Field& f) {
   if (const char* env = std::getenv("MASPO_DATASETS"); env != nullptr && *env != '\0') return env;
-  for (const char* candidate : {"../shared/datasets", "/work/shared/datasets"}) {
-    std::error_code ec;
-    if (fs::is_directory(candidate, ec)) return fs::absolute(candidate).lexically_normal().string();
-  }
+  std::error_code ec;
+  if (fs::is_directory("../shared/datasets", ec)) return fs::absolute("../shared/datasets").lexically_normal().string();
   f.fail("${MASPO_DATASETS} is not set and no datasets folder was found (../shared/datasets); set MASPO_DATASETS");
 }
 

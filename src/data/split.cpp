@@ -49,7 +49,16 @@ std::vector<Example> sample(const std::vector<Example>& items, int n, std::uint6
   return out;
 }
 
-Split make_split(const Dataset& test, const Dataset* separate_pool, int pool_size, std::uint64_t seed) {
+namespace {
+
+bool limited(std::size_t available, int score_limit) {
+  return score_limit > 0 && static_cast<std::size_t>(score_limit) < available;
+}
+
+}  // namespace
+
+Split make_split(const Dataset& test, const Dataset* separate_pool, int pool_size, std::uint64_t seed,
+                 int score_limit) {
   if (pool_size <= 0) {
     throw InputError("pool size " + std::to_string(pool_size) + ": expected a positive number of questions");
   }
@@ -74,8 +83,12 @@ Split make_split(const Dataset& test, const Dataset* separate_pool, int pool_siz
       split.note += " (asked for " + std::to_string(pool_size) + ", it has only " + std::to_string(available) +
                     ", so all were taken)";
     }
-    split.note += "; the test set " + test.path.string() + " is scored whole (" + std::to_string(split.test.size()) +
-                  " questions); " + std::to_string(split.overlap) + " pool questions also appear in the test set.";
+    const std::size_t n = split.test.size();
+    split.note += "; the test set " + test.path.string() +
+                  (limited(n, score_limit) ? " is scored on its first " + std::to_string(score_limit) + " of " +
+                                                 std::to_string(n) + " questions"
+                                           : " is scored whole (" + std::to_string(n) + " questions)") +
+                  "; " + std::to_string(split.overlap) + " pool questions also appear in the test set.";
     return split;
   }
 
@@ -93,8 +106,9 @@ Split make_split(const Dataset& test, const Dataset* separate_pool, int pool_siz
   split.pool_source = "held out of " + test.path.string();
   split.overlap = 0;
   split.note = "Optimization pool: " + std::to_string(split.pool.size()) + " questions held out of " +
-               test.path.string() + seed_text + "; the reported score covers the other " +
-               std::to_string(split.test.size()) + " questions and excludes the pool.";
+               test.path.string() + seed_text + "; the reported score covers " +
+               (limited(split.test.size(), score_limit) ? "the first " + std::to_string(score_limit) + " of " : "") +
+               "the other " + std::to_string(split.test.size()) + " questions and excludes the pool.";
   return split;
 }
 

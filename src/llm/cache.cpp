@@ -6,6 +6,12 @@
 // everything queued since its last commit into one transaction, so the cost of a commit is shared.
 // Entries stay in `pending` until their transaction is committed, so get() never misses a reply
 // that was already handed to put().
+//
+// First writer wins: put() drops a key that is queued here or already committed (it looks in the
+// database while holding `mu`; the writer takes a key out of `pending` under `mu` only after its
+// commit is visible, so a key absent from `pending` but put before is always found in the file),
+// and get() prefers the committed reply over a queued one (another process may have committed
+// first; our queued copy then loses at INSERT OR IGNORE).
 #include "llm/cache.hpp"
 
 #include <sqlite3.h>
@@ -222,6 +228,7 @@ struct Cache::Impl {
   Connection writer_db;
   sqlite3_stmt* insert = nullptr;
   std::thread writer;
+  std::function<void(WriterStage)> writer_hook;   // tests only
 
   void open() {
     if (mode == CacheMode::off) return;
@@ -272,6 +279,7 @@ struct Cache::Impl {
   void write_loop() {
     for (;;) {
       std::vector<std::pair<std::string, std::shared_ptr<const Entry>>> batch;
+      std::function<void(WriterStage)> hook;
       {
         std::unique_lock lock(mu);
         wake.wait(lock, [&] { return !queue.empty() || stopping; });
@@ -281,8 +289,11 @@ struct Cache::Impl {
           batch.emplace_back(queue.front(), it->second);
           queue.pop_front();
         }
+        hook = writer_hook;
       }
+      if (hook) hook(WriterStage::before_commit);
       std::string error = commit(batch);
+      if (hook) hook(WriterStage::after_commit);
       std::lock_guard lock(mu);
       for (const auto& [key, _] : batch) pending.erase(key);
       done_seq += batch.size();
@@ -349,6 +360,17 @@ struct Cache::Impl {
     return out;
   }
 
+  // Whether the file holds `key`. A read that fails (the file is locked past every retry) counts as
+  // absent: the reply is then queued, INSERT OR IGNORE still keeps the first one, and get()
+  // prefers the file's.
+  bool stored(const std::string& key) noexcept {
+    try {
+      return read(key).has_value();
+    } catch (const std::exception&) {
+      return false;
+    }
+  }
+
   void stop() noexcept {
     {
       std::lock_guard lock(mu);
@@ -377,15 +399,17 @@ const std::string& Cache::path() const { return impl_->path; }
 
 std::optional<Reply> Cache::get(const std::string& key) {
   if (impl_->mode == CacheMode::off) return std::nullopt;
+  // `pending` first, then the file: a key that leaves `pending` in between is committed by then.
+  std::shared_ptr<const Entry> queued;
   {
     std::lock_guard lock(impl_->mu);
-    if (auto it = impl_->pending.find(key); it != impl_->pending.end()) {
-      Reply r = it->second->reply;
-      r.cached = true;
-      return r;
-    }
+    if (auto it = impl_->pending.find(key); it != impl_->pending.end()) queued = it->second;
   }
-  return impl_->read(key);
+  if (auto committed = impl_->read(key)) return committed;
+  if (!queued) return std::nullopt;
+  Reply r = queued->reply;
+  r.cached = true;
+  return r;
 }
 
 void Cache::put(const std::string& key, const json& canonical_request, const Reply& reply) {
@@ -393,8 +417,10 @@ void Cache::put(const std::string& key, const json& canonical_request, const Rep
   auto entry = std::make_shared<Entry>(Entry{canonical_request.dump(), reply});
   entry->reply.cached = false;
   std::lock_guard lock(impl_->mu);
-  // First writer wins inside the process too: a second reply for a queued key is dropped, as the
-  // database's INSERT OR IGNORE would drop it.
+  // First writer wins inside the process too: a reply for a key that is queued, or committed
+  // (by us or another process), is dropped, as the database's INSERT OR IGNORE would drop it.
+  // Looked up under `mu`, so the writer cannot move the key from `pending` to the file meanwhile.
+  if (impl_->pending.count(key) > 0 || impl_->stored(key)) return;
   if (!impl_->pending.emplace(key, std::move(entry)).second) return;
   impl_->queue.push_back(key);
   ++impl_->queued_seq;
@@ -410,6 +436,11 @@ void Cache::flush() {
     auto message = std::exchange(impl_->write_error, {});
     throw Error(ErrorKind::internal, message);
   }
+}
+
+void Cache::set_writer_hook_for_testing(std::function<void(WriterStage)> hook) {
+  std::lock_guard lock(impl_->mu);
+  impl_->writer_hook = std::move(hook);
 }
 
 std::int64_t Cache::size() {

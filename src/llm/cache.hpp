@@ -4,12 +4,18 @@
 //
 // Safe from many threads (reads share one connection guarded by a mutex; writes are queued and
 // committed in batched transactions by a writer thread with its own connection) and from several
-// processes (WAL + busy timeout + bounded retries; INSERT OR IGNORE, first writer wins).
+// processes (WAL + busy timeout + bounded retries; INSERT OR IGNORE).
+//
+// First writer wins, at every moment: once a reply for a key is committed (by this process or
+// another), get() returns that reply and every later put() of the key is dropped. A reply this
+// process queued but has not committed yet is served only while nothing is committed for its key,
+// and a second put() of a queued key is dropped.
 //
 // Opening throws Error(config) naming the path when the file is not a SQLite database, is another
 // program's database, was written by a newer schema version, or (replay) does not exist.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -38,6 +44,12 @@ class Cache {
   void flush();
   // Number of stored entries (committed).
   std::int64_t size();
+
+  // For tests that force a race window: runs on the writer thread before each batch's
+  // transaction (committed = false) and after its commit, while the batch is still queued
+  // (committed = true). Set before the first put().
+  enum class WriterStage { before_commit, after_commit };
+  void set_writer_hook_for_testing(std::function<void(WriterStage)> hook);
 
  private:
   struct Impl;

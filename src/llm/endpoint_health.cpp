@@ -11,14 +11,14 @@ int pick_endpoint(std::span<const EndpointHealth> endpoints, int max_in_flight, 
     const EndpointHealth& e = endpoints[i];
     if (e.backed_off(now)) continue;
     any_healthy = true;
-    if (e.in_flight >= max_in_flight) continue;
+    if (e.in_flight >= max_in_flight || e.opening_full) continue;
     if (best < 0 || e.in_flight < endpoints[static_cast<std::size_t>(best)].in_flight) best = static_cast<int>(i);
   }
   // A healthy endpoint that is merely busy is worth waiting for; a backed-off one is not used.
   if (any_healthy) return best;
   for (std::size_t i = 0; i < endpoints.size(); ++i) {
     const EndpointHealth& e = endpoints[i];
-    if (e.in_flight >= max_in_flight) continue;
+    if (e.in_flight >= max_in_flight || e.opening_full) continue;
     if (best < 0 || e.backoff_until < endpoints[static_cast<std::size_t>(best)].backoff_until) {
       best = static_cast<int>(i);
     }

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <chrono>
 #include <climits>
+#include <cstdio>
 #include <cmath>
 #include <deque>
 #include <limits>
@@ -18,6 +19,7 @@
 #include <curl/curl.h>
 
 #include "llm/backoff.hpp"
+#include "llm/connection_ramp.hpp"
 #include "llm/endpoint_health.hpp"
 #include "llm/openai_wire.hpp"
 #include "llm/rate_limiter.hpp"
@@ -38,6 +40,12 @@ double steady_now() {
 
 double unix_now() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+std::string fmt_seconds(double seconds) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%g s", seconds);
+  return text;
 }
 
 long to_ms(double seconds) {
@@ -65,6 +73,8 @@ struct Job {
   double tokens = 0.0;         // the rate limiter's estimate
   double not_before = 0.0;     // earliest start of the next attempt (after a backoff)
   int attempts = 0;
+  int connect_tries = 0;       // stalled connect tries of the current attempt
+  double connect_spent = 0.0;  // seconds those tries waited (bounded by connect_timeout_s)
 };
 
 // A reusable easy handle and the attempt it is carrying.
@@ -75,10 +85,33 @@ struct Transfer {
   int endpoint = -1;
   int url_endpoint = -1;       // which endpoint's URL the handle holds, to skip resetting it
   char errbuf[CURL_ERROR_SIZE] = {};
+  bool connected = false;      // the attempt has its connection (set by on_connected)
+  bool opening = false;        // it was expected to open a new connection (counted by `ramp`)
+  double started = 0.0;
+  double try_timeout = 0.0;    // this attempt's connect timeout
+  ConnectionRamp* ramp = nullptr;
+  bool* any_connected = nullptr;   // the loop's "a connection slot came free" flag
 };
+
+// CURLOPT_PREREQFUNCTION: the transfer's connection is made (or reused) and the request is about
+// to go out. Frees its place in the endpoint's connecting window.
+int on_connected(void* user, char*, char*, int, int) {
+  auto* t = static_cast<Transfer*>(user);
+  if (!t->connected) {
+    t->connected = true;
+    if (t->opening) {
+      t->ramp->connected(steady_now() - t->started);
+      *t->any_connected = true;
+    }
+  }
+  return CURL_PREREQFUNC_OK;
+}
 
 struct EndpointSlot {
   std::string base_url;
+  // Connections left open by finished transfers and not yet taken by a new one: an estimate (the
+  // server may close an idle one), so the loop can tell whether a transfer must connect.
+  int idle = 0;                // event loop only
   std::string url;             // base_url + "/chat/completions"
   std::atomic<std::int64_t> requests{0};
   std::atomic<std::int64_t> failures{0};
@@ -119,7 +152,10 @@ struct HttpBackend::Impl {
   std::minstd_rand rng{std::random_device{}()};
   std::uniform_real_distribution<double> unit{0.0, 1.0};
   std::vector<EndpointHealth> health;         // parallel to `endpoints`
+  std::vector<ConnectionRamp> ramps;          // parallel to `endpoints`
+  bool any_connected = false;                 // a transfer got its connection in the last perform
   double limiter_wake = kNever;
+  double ramp_wake = kNever;                  // when a paced endpoint may open its next connection
 
   // Shared with submit().
   std::mutex mu;
@@ -154,9 +190,11 @@ struct HttpBackend::Impl {
   void drain_incoming();
   void promote_due(double now);
   void dispatch(double now);
+  bool needs_connection(int endpoint) const;
   void start_attempt(std::unique_ptr<Job> job, int endpoint, double now);
   bool reap();
   void finish(Transfer& t, CURLcode code);
+  bool connect_outcome(Transfer& t, Job& job, CURLcode code);
   void fail_attempt(std::unique_ptr<Job> job, int endpoint, const Error& error, std::optional<double> retry_after);
   int poll_timeout_ms(double now) const;
   void cancel_all();
@@ -177,6 +215,7 @@ void HttpBackend::Impl::configure() {
     endpoints[i].url = chat_url(cfg.endpoints[i].base_url);
   }
   health.resize(endpoints.size());
+  ramps.assign(endpoints.size(), ConnectionRamp(cfg.max_concurrency));
 }
 
 void HttpBackend::Impl::setup_curl(const std::string& api_key) {
@@ -217,7 +256,9 @@ Transfer* HttpBackend::Impl::acquire_transfer() {
   curl_easy_setopt(e, CURLOPT_WRITEDATA, &t->response);
   curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t->errbuf);
   curl_easy_setopt(e, CURLOPT_PRIVATE, t.get());
-  curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, to_ms(cfg.connect_timeout_s));
+  curl_easy_setopt(e, CURLOPT_PREREQFUNCTION, &on_connected);
+  curl_easy_setopt(e, CURLOPT_PREREQDATA, t.get());
+  t->any_connected = &any_connected;
   curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, to_ms(cfg.timeout_s));
   curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
   curl_easy_setopt(e, CURLOPT_USERAGENT, "maspo");
@@ -232,9 +273,12 @@ void HttpBackend::Impl::run() {
     promote_due(now);
     dispatch(now);
     int running = 0;
+    any_connected = false;
     curl_multi_perform(multi, &running);
-    // Finished transfers free slots: fill them before sleeping.
+    // Finished transfers free slots, and connected ones free room in a connecting window: fill
+    // them before sleeping.
     if (reap()) continue;
+    if (any_connected && !pending.empty()) continue;
     curl_multi_poll(multi, nullptr, 0, poll_timeout_ms(steady_now()), nullptr);
   }
   cancel_all();
@@ -261,9 +305,22 @@ void HttpBackend::Impl::promote_due(double now) {
   }
 }
 
+// Whether the endpoint's next transfer needs a new connection: none of its sockets is idle.
+bool HttpBackend::Impl::needs_connection(int endpoint) const {
+  const auto i = static_cast<std::size_t>(endpoint);
+  return endpoints[i].idle <= 0;
+}
+
 void HttpBackend::Impl::dispatch(double now) {
   limiter_wake = kNever;
+  ramp_wake = kNever;
   while (!pending.empty()) {
+    for (std::size_t i = 0; i < health.size(); ++i) {
+      health[i].opening_full = needs_connection(static_cast<int>(i)) && !ramps[i].may_open(now);
+      if (health[i].opening_full && ramps[i].connecting() < ramps[i].window()) {
+        ramp_wake = std::min(ramp_wake, ramps[i].next_open());
+      }
+    }
     const int endpoint = pick_endpoint(health, cfg.max_concurrency, now);
     if (endpoint < 0) return;  // every usable endpoint is full; a completion will wake us
     const double wait = limiter.wait_s(pending.front()->tokens, now);
@@ -289,6 +346,16 @@ void HttpBackend::Impl::start_attempt(std::unique_ptr<Job> job, int endpoint, do
     curl_easy_setopt(t->easy, CURLOPT_URL, slot.url.c_str());
     t->url_endpoint = endpoint;
   }
+  // Connecting gets its own short try (ConnectionRamp); the tries of one attempt together stay
+  // within connect_timeout_s.
+  ConnectionRamp& ramp = ramps[static_cast<std::size_t>(endpoint)];
+  t->try_timeout = std::min(ramp.try_timeout(job->connect_tries), cfg.connect_timeout_s - job->connect_spent);
+  curl_easy_setopt(t->easy, CURLOPT_CONNECTTIMEOUT_MS, to_ms(std::max(0.001, t->try_timeout)));
+  t->connected = false;
+  t->opening = needs_connection(endpoint);
+  t->started = now;
+  t->ramp = &ramp;
+  if (!t->opening) --slot.idle;
   curl_easy_setopt(t->easy, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(job->body.size()));
   curl_easy_setopt(t->easy, CURLOPT_POSTFIELDS, job->body.data());
   t->response.clear();
@@ -303,6 +370,7 @@ void HttpBackend::Impl::start_attempt(std::unique_ptr<Job> job, int endpoint, do
     deliver(*failed, Reply{}, std::make_exception_ptr(Error(ErrorKind::internal, "curl_multi_add_handle failed")));
     return;
   }
+  if (t->opening) ramp.opening(now);
   ++health[static_cast<std::size_t>(endpoint)].in_flight;
   slot.requests.fetch_add(1, std::memory_order_relaxed);
 }
@@ -331,9 +399,28 @@ void HttpBackend::Impl::finish(Transfer& t, CURLcode code) {
   --h.in_flight;
   // Safe to hand back before reading its response: nothing below starts another attempt.
   idle.push_back(&t);
+  // Still connected after the transfer: the connection waits in curl's cache for the next one.
+  curl_socket_t socket = CURL_SOCKET_BAD;
+  if (curl_easy_getinfo(t.easy, CURLINFO_ACTIVESOCKET, &socket) == CURLE_OK && socket != CURL_SOCKET_BAD) {
+    slot.idle = std::min(slot.idle + 1, cfg.max_concurrency);
+  }
+  if (!connect_outcome(t, *job, code)) {
+    // A stalled connect try: the server's accept queue is likely full (a dropped handshake).
+    // Try again at once, with a longer try, instead of waiting for the kernel's SYN retry; not
+    // an attempt, and not the endpoint's failure.
+    --job->attempts;
+    pending.push_front(std::move(job));
+    return;
+  }
 
   if (code != CURLE_OK) {
-    const std::string detail = t.errbuf[0] ? std::string(t.errbuf) : std::string(curl_easy_strerror(code));
+    std::string detail = t.errbuf[0] ? std::string(t.errbuf) : std::string(curl_easy_strerror(code));
+    if (!t.connected && code == CURLE_OPERATION_TIMEDOUT) {
+      detail = "no connection within connect_timeout_s = " + fmt_seconds(cfg.connect_timeout_s) + " (" +
+               std::to_string(job->connect_tries) + " tries)";
+      job->connect_tries = 0;
+      job->connect_spent = 0.0;
+    }
     fail_attempt(std::move(job), endpoint, Error(backoff::curl_error_kind(code), slot.base_url + ": " + detail),
                  std::nullopt);
     return;
@@ -386,6 +473,25 @@ void HttpBackend::Impl::finish(Transfer& t, CURLcode code) {
   deliver(*job, std::move(reply), nullptr);
 }
 
+// Tells the endpoint's ramp how the attempt's connecting went. False when the connect try
+// stalled and the connect budget allows another try.
+bool HttpBackend::Impl::connect_outcome(Transfer& t, Job& job, CURLcode code) {
+  ConnectionRamp& ramp = *t.ramp;
+  if (t.connected) {
+    job.connect_tries = 0;
+    job.connect_spent = 0.0;
+    return true;
+  }
+  if (code != CURLE_OPERATION_TIMEDOUT) {
+    if (t.opening) ramp.abandoned();
+    return true;
+  }
+  ramp.stalled(steady_now(), t.opening);
+  ++job.connect_tries;
+  job.connect_spent += t.try_timeout;
+  return job.connect_spent >= cfg.connect_timeout_s - 1e-6;
+}
+
 void HttpBackend::Impl::fail_attempt(std::unique_ptr<Job> job, int endpoint, const Error& error,
                                      std::optional<double> retry_after) {
   EndpointSlot& slot = endpoints[static_cast<std::size_t>(endpoint)];
@@ -411,7 +517,7 @@ void HttpBackend::Impl::fail_attempt(std::unique_ptr<Job> job, int endpoint, con
 }
 
 int HttpBackend::Impl::poll_timeout_ms(double now) const {
-  double next = limiter_wake;
+  double next = std::min(limiter_wake, ramp_wake);
   if (!waiting.empty()) next = std::min(next, waiting.front()->not_before);
   if (next == kNever) return kIdlePollMs;
   const double ms = std::ceil((next - now) * 1000.0);

@@ -35,6 +35,9 @@ TEST(OptimizeMethod, ABaselineRunsBudgetStopsAndResumesLikeMaspo) {
   auto whole = run_maspo(d, optimize_args(d, "spo", "whole"), {}, std::chrono::seconds(60));
   ASSERT_EQ(whole.code, 0) << whole;
   EXPECT_NE(whole.out.find("optimized"), std::string::npos) << whole;
+  // --eval-limit 6 of the 12 test questions: the summary says what was scored.
+  EXPECT_NE(whole.out.find("is scored on its first 6 of 12 questions"), std::string::npos) << whole;
+  EXPECT_EQ(whole.out.find("scored whole"), std::string::npos) << whole;
   const json best = json::parse(std::ifstream(d / "whole" / "best_prompts.json"));
 
   auto args = optimize_args(d, "spo", "part");

@@ -12,6 +12,7 @@ namespace maspo::data {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 Dataset numbered(int n, const std::string& path = "/d/test.jsonl") {
   Dataset d;
@@ -118,6 +119,20 @@ TEST(MakeSplit, SeparatePoolLeavesTheTestSetWholeAndCountsOverlap) {
   EXPECT_EQ(some.note, "Optimization pool: 8 questions sampled (seed 1) from the separate split /d/dev.jsonl; the test "
                        "set /d/test.jsonl is scored whole (10 questions); " +
                            std::to_string(some.overlap) + " pool questions also appear in the test set.");
+}
+
+TEST(MakeSplit, NoteSaysHowManyTestQuestionsAreScoredUnderALimit) {
+  const auto test = numbered(50);
+  const auto dev = numbered(30, "/d/dev.jsonl");
+  const Split separate = make_split(test, &dev, 8, 1, 20);
+  EXPECT_EQ(separate.test.size(), 50u);  // the split keeps every question; the evaluation takes the first 20
+  EXPECT_THAT(separate.note, HasSubstr("the test set /d/test.jsonl is scored on its first 20 of 50 questions;"));
+  EXPECT_THAT(separate.note, Not(HasSubstr("whole")));
+  const Split held_out = make_split(test, nullptr, 5, 3, 20);
+  EXPECT_THAT(held_out.note, HasSubstr("the reported score covers the first 20 of the other 45 questions"));
+  // A limit at or above the size scores everything, and says so.
+  EXPECT_THAT(make_split(test, &dev, 8, 1, 50).note, HasSubstr("is scored whole (50 questions)"));
+  EXPECT_THAT(make_split(test, nullptr, 5, 3, 0).note, HasSubstr("covers the other 45 questions"));
 }
 
 TEST(MakeSplit, PoolLargerThanTheSeparateSplitTakesAllAndSaysSo) {

@@ -11,6 +11,8 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -152,6 +154,88 @@ TEST(Cache, FirstWriterWinsInOneInstanceAndAcrossInstances) {
   EXPECT_EQ(b.get("k")->text, "first");
   EXPECT_EQ(a.get("k")->text, "first");
   EXPECT_EQ(b.size(), 1);
+}
+
+// Holds the cache's writer thread at one stage of one batch until the test opens it: the race
+// windows below are forced, not waited for.
+class WriterGate {
+ public:
+  WriterGate(Cache& cache, Cache::WriterStage stage) : cache_(cache) {
+    cache.set_writer_hook_for_testing([this, stage](Cache::WriterStage at) {
+      if (at != stage) return;
+      std::unique_lock lock(mu_);
+      if (used_) return;  // only the first batch is held
+      used_ = held_ = true;
+      cv_.notify_all();
+      cv_.wait(lock, [&] { return open_; });
+      held_ = false;
+    });
+  }
+  // Blocks until the writer is held (no deadline: a writer that never gets here hangs the test,
+  // which ctest's timeout reports).
+  void wait_until_held() {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [&] { return held_; });
+  }
+  void open() {
+    std::lock_guard lock(mu_);
+    open_ = true;
+    cv_.notify_all();
+  }
+  // The tests open the gate and flush before it goes, so no hook call is in flight here.
+  ~WriterGate() {
+    open();
+    cache_.set_writer_hook_for_testing({});
+  }
+
+ private:
+  Cache& cache_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool used_ = false, held_ = false, open_ = false;
+};
+
+// The window that failed under load: the first reply committed but still queued, then taken off
+// the queue; a later put of the same key must not be served.
+TEST(Cache, FirstWriterWinsAcrossTheCommitWindowInOneInstance) {
+  TempDir dir;
+  Cache a(rw(dir.file("c.sqlite")));
+  WriterGate gate(a, Cache::WriterStage::after_commit);
+  a.put("k", canon("x"), make_reply("first"));
+  gate.wait_until_held();  // committed, not yet off the queue
+  a.put("k", canon("x"), make_reply("second"));
+  EXPECT_EQ(a.get("k")->text, "first");
+  gate.open();
+  a.flush();  // off the queue now: only the file has it
+  a.put("k", canon("x"), make_reply("third"));
+  EXPECT_EQ(a.get("k")->text, "first");
+  a.flush();
+  EXPECT_EQ(a.get("k")->text, "first");
+  EXPECT_EQ(a.size(), 1);
+}
+
+// Another process commits first while our own reply for the key is queued: from that moment
+// every get() returns the committed reply, before and after our copy loses at INSERT OR IGNORE.
+TEST(Cache, FirstWriterWinsAcrossInstancesWhileTheLoserIsStillQueued) {
+  TempDir dir;
+  Cache a(rw(dir.file("c.sqlite")));
+  Cache b(rw(dir.file("c.sqlite")));
+  WriterGate gate(b, Cache::WriterStage::before_commit);
+  b.put("k", canon("x"), make_reply("late"));
+  gate.wait_until_held();  // b's reply is queued, its transaction not begun
+  EXPECT_EQ(b.get("k")->text, "late");  // nothing committed yet: the queued reply is served
+  a.put("k", canon("x"), make_reply("early"));
+  a.flush();
+  EXPECT_EQ(b.get("k")->text, "early");
+  EXPECT_EQ(a.get("k")->text, "early");
+  gate.open();
+  b.flush();
+  EXPECT_EQ(b.get("k")->text, "early");
+  EXPECT_EQ(b.size(), 1);
+  // And a put after another process's commit is dropped at once.
+  Cache c(rw(dir.file("c.sqlite")));
+  c.put("k", canon("x"), make_reply("later"));
+  EXPECT_EQ(c.get("k")->text, "early");
 }
 
 TEST(Cache, GetSeesQueuedWritesBeforeTheyAreCommitted) {

@@ -47,33 +47,30 @@ inline Result run_maspo(const std::filesystem::path& dir, const std::vector<std:
   return r;
 }
 
-#ifdef FAKE_SERVER_BIN
-// The standalone fake server (tests/support/fake_openai_server_main.cpp) as a child process; it
-// prints "PORT <n>" on stdout once it listens on 127.0.0.1.
-class FakeServerProcess {
+// A server as a child process that prints "PORT <n>" on stdout once it listens on 127.0.0.1;
+// SIGTERM when it goes.
+class ServerProcess {
  public:
-  explicit FakeServerProcess(std::vector<std::string> flags) {
+  explicit ServerProcess(const std::vector<std::string>& argv) {
     int fds[2];
     if (pipe(fds) != 0) return;
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_adddup2(&actions, fds[1], 1);
     posix_spawn_file_actions_addclose(&actions, fds[0]);
-    std::vector<std::string> argv = {FAKE_SERVER_BIN};
-    argv.insert(argv.end(), flags.begin(), flags.end());
     pid_ = spawn(argv, {}, &actions);
     posix_spawn_file_actions_destroy(&actions);
     close(fds[1]);
     port_ = read_port(fds[0]);
     close(fds[0]);
   }
-  ~FakeServerProcess() {
+  ~ServerProcess() {
     if (pid_ <= 0) return;
     kill(pid_, SIGTERM);
     wait_exit(pid_, std::chrono::seconds(5));
   }
-  FakeServerProcess(const FakeServerProcess&) = delete;
-  FakeServerProcess& operator=(const FakeServerProcess&) = delete;
+  ServerProcess(const ServerProcess&) = delete;
+  ServerProcess& operator=(const ServerProcess&) = delete;
   int port() const { return port_; }
 
  private:
@@ -94,6 +91,19 @@ class FakeServerProcess {
   }
   pid_t pid_ = -1;
   int port_ = 0;
+};
+
+#ifdef FAKE_SERVER_BIN
+// The standalone fake server (tests/support/fake_openai_server_main.cpp) as a child process.
+class FakeServerProcess : public ServerProcess {
+ public:
+  explicit FakeServerProcess(std::vector<std::string> flags) : ServerProcess(with_binary(std::move(flags))) {}
+
+ private:
+  static std::vector<std::string> with_binary(std::vector<std::string> flags) {
+    flags.insert(flags.begin(), FAKE_SERVER_BIN);
+    return flags;
+  }
 };
 #endif
 

@@ -1,6 +1,6 @@
 // Where tests find the full benchmark files (../shared/datasets of the project): $MASPO_DATASETS
-// if set, else beside the checkout, else the project's fixed location /work/shared/datasets (so a
-// clean clone elsewhere, as CI makes, still finds them). nullopt only where none exists.
+// if set, else beside the checkout. nullopt where neither exists: the tests that need them skip
+// and say why.
 #pragma once
 
 #include <cstdlib>
@@ -14,9 +14,7 @@ inline std::optional<std::filesystem::path> shared_datasets() {
   if (const char* env = std::getenv("MASPO_DATASETS"); env != nullptr && *env != '\0') {
     if (fs::is_directory(env)) return fs::path(env);
   }
-  for (const fs::path& dir : {fs::path(MASPO_SOURCE_DIR) / ".." / "shared" / "datasets", fs::path("/work/shared/datasets")}) {
-    if (fs::is_directory(dir)) return dir;
-  }
+  if (const fs::path dir = fs::path(MASPO_SOURCE_DIR) / ".." / "shared" / "datasets"; fs::is_directory(dir)) return dir;
   return std::nullopt;
 }
 
