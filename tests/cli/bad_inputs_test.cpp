@@ -346,7 +346,7 @@ TEST_P(BadInputs, Case) {
   maspo::testing::EnvChanges env;
   for (const auto& name : c.env_unset) env[name] = std::nullopt;
 
-  const auto r = maspo::testing::run_maspo(tmp.path(), args, env, std::chrono::seconds(60));
+  const auto r = maspo::testing::run_maspo(tmp.path(), args, env, std::chrono::seconds(300));
   const auto problems = check(c, tmp.path(), r, placeholders);
   if (problems.empty()) {
     if (!c.bug.empty()) std::cout << "[ NOTE     ] " << c.name << ": the known bug seems fixed; drop its `bug:` line\n";

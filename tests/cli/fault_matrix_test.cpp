@@ -140,7 +140,7 @@ TEST(FaultMatrix, OutageDuringAnEvaluationLeavesItemsPendingNotWrong) {
     return run_maspo(d,
                      {"--config", (d / "c.yaml").string(), "run", (d / "testbed.yaml").string(), "--data",
                       "syn:gsm8k=" + (d / "test.jsonl").string(), "--concurrency", "1", "--out", (d / "eval").string()},
-                     {{"MASPO_CACHE_DIR", (d / "cache").string()}}, std::chrono::seconds(60));
+                     {{"MASPO_CACHE_DIR", (d / "cache").string()}}, std::chrono::seconds(300));
   };
   auto count_lines = [&] {
     std::ifstream in(d / "eval" / "items.jsonl");

@@ -32,7 +32,7 @@ TEST(OptimizeMethod, ABaselineRunsBudgetStopsAndResumesLikeMaspo) {
   write(d / "config.yaml", maspo::testing::testbed_http_config(server.port()));
   maspo::testing::write_testbed_files(d, 12, 30);
 
-  auto whole = run_maspo(d, optimize_args(d, "spo", "whole"), {}, std::chrono::seconds(60));
+  auto whole = run_maspo(d, optimize_args(d, "spo", "whole"), {}, std::chrono::seconds(300));
   ASSERT_EQ(whole.code, 0) << whole;
   EXPECT_NE(whole.out.find("optimized"), std::string::npos) << whole;
   // --eval-limit 6 of the 12 test questions: the summary says what was scored.
@@ -44,10 +44,10 @@ TEST(OptimizeMethod, ABaselineRunsBudgetStopsAndResumesLikeMaspo) {
   args.insert(args.end(), {"--budget", "optimizer:calls=3"});
   // Its own cache: with the first run's, every call would be a free cache hit.
   const maspo::testing::EnvChanges cache = {{"MASPO_CACHE_DIR", (d / "cache-part").string()}};
-  auto part = run_maspo(d, args, cache, std::chrono::seconds(60));
+  auto part = run_maspo(d, args, cache, std::chrono::seconds(300));
   EXPECT_EQ(part.code, 3) << part;
   auto resumed = run_maspo(d, {"resume", (d / "part").string(), "--budget", "optimizer:calls=1000"}, cache,
-                           std::chrono::seconds(60));
+                           std::chrono::seconds(300));
   ASSERT_EQ(resumed.code, 0) << resumed;
   EXPECT_EQ(json::parse(std::ifstream(d / "part" / "best_prompts.json")), best);
 

@@ -56,7 +56,7 @@ class RunOptimizeCli : public ::testing::Test {
   }
   maspo::testing::Result cli(std::vector<std::string> args) {
     args.insert(args.begin(), {"--config", (tmp_.path() / "scripted.yaml").string()});
-    return run_maspo(tmp_.path(), args, {}, std::chrono::seconds(60));
+    return run_maspo(tmp_.path(), args, {}, std::chrono::seconds(300));
   }
   std::string data_flag() const { return "gsm8k=" + (tmp_.path() / "test.jsonl").string(); }
   fs::path dir() const { return tmp_.path(); }
@@ -229,7 +229,7 @@ TEST(RunOverHttp, EveryItemGoesThroughTheServerAndIsGraded) {
   auto r = run_maspo(tmp.path(),
                      {"--config", (tmp.path() / "http.yaml").string(), "run", "sequential:2", "--data",
                       "gsm8k=" + (tmp.path() / "t.jsonl").string(), "--out", (tmp.path() / "out").string()},
-                     {}, std::chrono::seconds(60));
+                     {}, std::chrono::seconds(300));
   ASSERT_EQ(r.code, 0) << r;
   auto summary = json::parse(std::ifstream(tmp.path() / "out" / "summary.json"));
   EXPECT_EQ(summary.at("scored"), 6);

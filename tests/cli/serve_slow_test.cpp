@@ -189,7 +189,7 @@ TEST_F(ServeTest, AskThroughHttpGetsTheServedModelsAnswer) {
   pid_t ask = spawn_captured({MASPO_BIN, "--config", config.string(), "ask", question, "--max-tokens", "10", "--json"},
                              kEnv, out, err);
   ASSERT_GT(ask, 0);
-  ASSERT_EQ(wait_exit(ask, std::chrono::seconds(60)), 0) << slurp(err);
+  ASSERT_EQ(wait_exit(ask, std::chrono::seconds(300)), 0) << slurp(err);
   json answer = json::parse(slurp(out), nullptr, false);
   ASSERT_FALSE(answer.is_discarded()) << slurp(out);
   EXPECT_EQ(answer["text"], direct["choices"][0]["message"]["content"]);

@@ -414,7 +414,7 @@ TEST(Cache, TwoProcessesWritingAtOnceAgreeAndLoseNothing) {
   // Both children start together: each opens the fresh file while the other may be creating it.
   ASSERT_EQ(::write(start[1], "gg", 2), 2);
   ::close(start[1]);
-  for (pid_t pid : children) EXPECT_EQ(wait_child(pid, std::chrono::seconds(15)), 0);
+  for (pid_t pid : children) EXPECT_EQ(wait_child(pid, std::chrono::seconds(120)), 0);
 
   RawDb raw(path);
   EXPECT_EQ(raw.scalar("PRAGMA integrity_check"), "ok");

@@ -208,12 +208,12 @@ TEST(HttpBackend, CapsRetryAfterAtPolicyMaximum) {
   Reply r = call(backend, ask("g"));
   EXPECT_EQ(r.attempts, 2);
   EXPECT_GE(seconds_since(start), 0.2);
-  EXPECT_LT(seconds_since(start), 3.0);
+  EXPECT_LT(seconds_since(start), 20.0);  // far below the 60 s asked for, even on a loaded machine
 }
 
 TEST(HttpBackend, HangEndsInTimeoutAfterRetriesAreExhausted) {
   FakeOpenAIServer::Options o;
-  o.hang_s = 3.0;
+  o.hang_s = 30.0;
   FakeOpenAIServer server(o);
   RoleConfig c = config_for({server.base_url()});
   c.timeout_s = 0.2;
@@ -228,7 +228,7 @@ TEST(HttpBackend, HangEndsInTimeoutAfterRetriesAreExhausted) {
   EXPECT_NE(std::string(e.what()).find("after 2 attempts"), std::string::npos) << e.what();
   EXPECT_EQ(server.requests(), 2);
   EXPECT_GE(took, 0.4);
-  EXPECT_LT(took, 2.5);
+  EXPECT_LT(took, 15.0);  // two hangs would take 60 s
 }
 
 TEST(HttpBackend, ExhaustedRetriesReportTheLastStatus) {
@@ -404,8 +404,10 @@ TEST(HttpBackend, RequestsPerMinuteSlowRequestsDown) {
   const double took = run_batch(limited, 25, 16);
   EXPECT_GE(took, 1.3);
   EXPECT_LT(took, 6.0);
+  // Without the limit the same batch is not held to the rate (compared with the limited run, so a
+  // loaded machine slows both).
   HttpBackend unlimited("agents", rate_config(server));
-  EXPECT_LT(run_batch(unlimited, 25, 16), 0.8);
+  EXPECT_LT(run_batch(unlimited, 25, 16), 0.6 * took);
 }
 
 TEST(HttpBackend, TokensPerMinuteSlowRequestsDown) {
@@ -422,7 +424,7 @@ TEST(HttpBackend, TokensPerMinuteSlowRequestsDown) {
   EXPECT_GE(took, 1.0);
   EXPECT_LT(took, 6.0);
   HttpBackend unlimited("agents", rate_config(server));
-  EXPECT_LT(run_batch(unlimited, 10, 50), 0.8);
+  EXPECT_LT(run_batch(unlimited, 10, 50), 0.6 * took);
 }
 
 TEST(HttpBackend, DeadEndpointIsBackedOffWhileTheOtherCarriesOn) {
@@ -545,11 +547,11 @@ TEST(HttpBackend, DestructionCancelsRequestsInFlightPromptly) {
   std::vector<std::future<Reply>> futures;
   auto backend = std::make_unique<HttpBackend>("agents", c);
   for (int i = 0; i < 5; ++i) futures.push_back(submit(*backend, ask("z" + std::to_string(i))));
-  for (int i = 0; i < 200 && server.requests() < 2; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  for (int i = 0; i < 2000 && server.requests() < 2; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
   ASSERT_EQ(server.requests(), 2);
   const auto start = Clock::now();
   backend.reset();
-  EXPECT_LT(seconds_since(start), 1.0);
+  EXPECT_LT(seconds_since(start), 10.0);  // the requests would hang for 30 s
   for (auto& f : futures) {
     ASSERT_EQ(f.wait_for(std::chrono::seconds(0)), std::future_status::ready);
     try {

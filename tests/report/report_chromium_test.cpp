@@ -65,7 +65,7 @@ Browser open_page(const fs::path& page, const fs::path& screenshot, const fs::pa
     ADD_FAILURE() << "could not start " << chromium;
     return b;
   }
-  b.code = maspo::testing::wait_exit(pid, std::chrono::seconds(60));
+  b.code = maspo::testing::wait_exit(pid, std::chrono::seconds(300));
   b.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   b.dom = maspo::testing::slurp(out);
   b.log = maspo::testing::slurp(err);

@@ -53,7 +53,7 @@ TEST(ReportCli, ReportsARunThatMaspoOptimizeWrote) {
   auto r = run_maspo(tmp.path(), {"--config", tmp.file("scripted.yaml"), "optimize", "sequential:1", "--context", "raw",
                                   "--data", "gsm8k=" + tmp.file("test.jsonl"), "--out", run.string(), "--pool-size",
                                   "8", "--batch-size", "4", "--rounds", "1", "--layers", "1", "--seed", "3"},
-                     {}, std::chrono::seconds(60));
+                     {}, std::chrono::seconds(300));
   ASSERT_EQ(r.code, 0) << r;
   r = run_maspo(tmp.path(), {"report", run.string()});
   ASSERT_EQ(r.code, 0) << r;

@@ -70,7 +70,7 @@ TEST(SandboxUnavailable, OptOutRunsOnTheHostAndSaysSo) {
   EXPECT_EQ(box.run_python("assert False\n").status, Status::fail);
   const auto loop = box.run_python("while True:\n    pass\n");
   EXPECT_EQ(loop.status, Status::timeout);  // the timeout still holds
-  EXPECT_LT(loop.wall_s, 2.0);
+  EXPECT_LT(loop.wall_s, 4.5);  // the 1 s wall limit, not the 5 s CPU limit, ended it
 }
 
 TEST(SandboxUnavailable, OptOutIsNotTakenWhenTheBoxWorks) {

@@ -31,7 +31,7 @@ inline std::ostream& operator<<(std::ostream& os, const Result& r) {
 // Runs MASPO_BIN with `args`; stdout/stderr captured in `dir`. The child gets no inherited
 // $MASPO_CONFIG and a cache under `dir` unless `env` says otherwise.
 inline Result run_maspo(const std::filesystem::path& dir, const std::vector<std::string>& args, EnvChanges env = {},
-                        std::chrono::milliseconds timeout = std::chrono::seconds(20)) {
+                        std::chrono::milliseconds timeout = std::chrono::seconds(120)) {
   env.try_emplace("MASPO_CONFIG", std::nullopt);
   env.try_emplace("MASPO_CACHE_DIR", (dir / "cache").string());
   auto out = dir / "stdout.txt";
