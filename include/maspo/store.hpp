@@ -84,6 +84,9 @@ class RunStore {
   static std::unique_ptr<RunStore> create(const std::filesystem::path& run_dir, const json& config);
   // Opens an existing run; throws InputError when RUN_DIR holds none (or a damaged one).
   static std::unique_ptr<RunStore> open(const std::filesystem::path& run_dir);
+  // Whether RUN_DIR holds a run that create() committed: false when there is no database, or only
+  // the empty one a create() killed before its first commit leaves (create() starts over there).
+  static bool started(const std::filesystem::path& run_dir);
   ~RunStore();
 
   const std::filesystem::path& dir() const;

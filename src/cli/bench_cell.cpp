@@ -101,7 +101,8 @@ std::pair<mas::PromptMap, json> optimize(const BenchInputs& in, const fs::path& 
   for (const auto& [role, budget] : in.spec.budgets) options.budgets[role] = budget;
   llm::Client client(options);
   std::unique_ptr<store::RunStore> st;
-  if (fs::exists(dir / "run.sqlite")) {
+  // A cell killed inside create() left an empty database: create() starts it over.
+  if (store::RunStore::started(dir)) {
     st = store::RunStore::open(dir);
   } else {
     st = store::RunStore::create(dir, {{"method", opt::to_string(key.method)}, {"system", key.system},

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "maspo/util.hpp"
+#include "util/utf8.hpp"
 
 namespace maspo::config {
 
@@ -44,30 +45,6 @@ bool parse_double(const std::string& text, double& out) {
   return ec == std::errc() && ptr == end && !text.empty() && std::isfinite(out);
 }
 
-// Byte offset of the first byte that is not part of well-formed UTF-8 (strictly: no overlong
-// forms, no surrogates), or npos. yaml-cpp passes such bytes through, and a config value ends up
-// in JSON (cache keys, run manifests), which only holds UTF-8.
-std::size_t invalid_utf8_offset(std::string_view text) {
-  std::size_t i = 0;
-  while (i < text.size()) {
-    const auto c = static_cast<unsigned char>(text[i]);
-    const std::size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
-    bool ok = len > 0 && i + len <= text.size();
-    unsigned cp = c & (0xFFu >> (len + 1));
-    for (std::size_t k = 1; ok && k < len; ++k) {
-      const auto next = static_cast<unsigned char>(text[i + k]);
-      ok = (next & 0xC0) == 0x80;
-      cp = (cp << 6) | (next & 0x3F);
-    }
-    if (ok && len > 1) {
-      static constexpr unsigned kMin[] = {0, 0, 0x80, 0x800, 0x10000};
-      ok = cp >= kMin[len] && cp <= 0x10FFFF && !(cp >= 0xD800 && cp <= 0xDFFF);
-    }
-    if (!ok) return i;
-    i += len;
-  }
-  return std::string_view::npos;
-}
 
 // YAML 1.2 core schema for plain scalars: quoted scalars stay strings.
 llm::json scalar_to_json(const YAML::Node& node, const std::string& s) {
@@ -133,9 +110,10 @@ void Field::expect_scalar(std::string_view expected) const {
 
 const std::string& Field::scalar() const {
   const std::string& text = node_.Scalar();
-  if (const std::size_t bad = invalid_utf8_offset(text); bad != std::string_view::npos) {
-    fail("the value is not valid UTF-8 (bad byte 0x" + fmt::format("{:02X}", static_cast<unsigned char>(text[bad])) +
-         " at byte " + std::to_string(bad + 1) + " of the value); expected UTF-8 text");
+  // yaml-cpp passes invalid bytes through, and a config value ends up in JSON.
+  if (const auto bad = utf8::first_invalid(text)) {
+    fail("the value is not valid UTF-8 (bad byte 0x" + fmt::format("{:02X}", static_cast<unsigned char>(text[*bad])) +
+         " at byte " + std::to_string(*bad + 1) + " of the value); expected UTF-8 text");
   }
   return text;
 }
@@ -151,7 +129,7 @@ std::vector<Field> Field::entries() const {
       throw InputError(where(source_->file, line, path_, "every key must be a plain name"));
     }
     std::string name = kv.first.Scalar();
-    if (invalid_utf8_offset(name) != std::string_view::npos) {
+    if (!utf8::is_valid(name)) {
       throw InputError(where(source_->file, line, path_, "a key is not valid UTF-8; expected a plain name"));
     }
     std::string child = path_.empty() ? name : path_ + "." + name;

@@ -4,6 +4,7 @@
 
 #include "data/text.hpp"
 #include "maspo/util.hpp"
+#include "util/utf8.hpp"
 
 namespace maspo::data::detail {
 
@@ -78,7 +79,7 @@ std::vector<RawRecord> split_lines(std::string_view text) {
     RawRecord record;
     record.line = line_number;
     record.index = static_cast<int>(records.size());
-    if (auto bad = invalid_utf8_offset(line)) {
+    if (auto bad = utf8::first_invalid(line)) {
       record.error = "invalid UTF-8 at byte " + std::to_string(*bad + 1) + " of the line; expected UTF-8 text";
     } else if (too_deep_offset(line)) {
       record.error = kTooDeep + "; expected a JSON object per line";
@@ -95,7 +96,7 @@ std::vector<RawRecord> split_lines(std::string_view text) {
 }
 
 json parse_document(std::string_view text, const std::string& file, std::string_view expected) {
-  if (auto bad = invalid_utf8_offset(text)) {
+  if (auto bad = utf8::first_invalid(text)) {
     throw InputError(where(file, line_of_offset(text, *bad), "", "invalid UTF-8; expected UTF-8 text"));
   }
   if (auto deep = too_deep_offset(text)) {

@@ -13,9 +13,6 @@ bool is_blank(std::string_view text);
 std::string ascii_lower(std::string_view text);
 std::string join(const std::vector<std::string>& parts, std::string_view separator);
 
-// Byte offset of the first byte that is not part of well-formed UTF-8, or nullopt when all is.
-std::optional<std::size_t> invalid_utf8_offset(std::string_view text);
-
 // 1-based line of a byte offset (for errors in whole-document JSON files).
 int line_of_offset(std::string_view text, std::size_t offset);
 

@@ -22,6 +22,7 @@
 #include <spdlog/spdlog.h>
 
 #include "maspo/util.hpp"
+#include "util/utf8.hpp"
 
 namespace maspo::llm {
 
@@ -99,24 +100,15 @@ std::string sanitize_utf8(const std::string& s) {
   out.reserve(s.size());
   std::size_t i = 0;
   while (i < s.size()) {
-    auto c = static_cast<unsigned char>(s[i]);
-    std::size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
-    bool ok = len > 0 && i + len <= s.size();
-    for (std::size_t k = 1; ok && k < len; ++k) ok = (static_cast<unsigned char>(s[i + k]) >> 6) == 0x2;
-    if (ok && len > 1) {
-      // Reject overlong forms, surrogates and values past U+10FFFF.
-      std::uint32_t cp = c & (0xFF >> (len + 1));
-      for (std::size_t k = 1; k < len; ++k) cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
-      ok = !((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-             (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF);
-    }
-    if (ok) {
-      out.append(s, i, len);
-      i += len;
+    if (const std::size_t n = utf8::sequence_length(s, i); n > 0) {
+      out.append(s, i, n);
+      i += n;
       continue;
     }
-    if (len > 1 && i + len > s.size()) {
-      // A truncated character at the end: drop it if what is there is a valid start.
+    // A lead byte whose continuation bytes all follow until the end: a character cut short.
+    const auto lead = static_cast<unsigned char>(s[i]);
+    const std::size_t want = (lead >> 5) == 0x6 ? 2 : (lead >> 4) == 0xE ? 3 : (lead >> 3) == 0x1E ? 4 : 0;
+    if (want > 1 && i + want > s.size()) {
       bool prefix = true;
       for (std::size_t k = i + 1; k < s.size(); ++k) prefix = prefix && (static_cast<unsigned char>(s[k]) >> 6) == 0x2;
       if (prefix) break;

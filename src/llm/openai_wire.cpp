@@ -1,6 +1,7 @@
 // The OpenAI chat-completions wire format. Every parser here faces bytes from the network, so each
 // one checks types before reading a value and throws nothing but llm::Error.
 #include "llm/openai_wire.hpp"
+#include "util/utf8.hpp"
 
 #include <algorithm>
 #include <array>
@@ -22,35 +23,13 @@ const json* member(const json& object, const char* key) {
   return it == object.end() ? nullptr : &*it;
 }
 
-// Length of the valid UTF-8 sequence starting at s[i], or 0 when it is not one.
-size_t utf8_sequence_length(std::string_view s, size_t i) {
-  auto byte = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
-  unsigned char c = byte(i);
-  if (c < 0x80) return 1;
-  size_t n = 0;
-  std::uint32_t cp = 0;
-  if ((c & 0xE0) == 0xC0) { n = 2; cp = c & 0x1Fu; }
-  else if ((c & 0xF0) == 0xE0) { n = 3; cp = c & 0x0Fu; }
-  else if ((c & 0xF8) == 0xF0) { n = 4; cp = c & 0x07u; }
-  else return 0;
-  if (i + n > s.size()) return 0;
-  for (size_t k = 1; k < n; ++k) {
-    if ((byte(i + k) & 0xC0) != 0x80) return 0;
-    cp = (cp << 6) | (byte(i + k) & 0x3Fu);
-  }
-  static constexpr std::array<std::uint32_t, 5> min_for_length = {0, 0, 0x80, 0x800, 0x10000};
-  bool overlong = cp < min_for_length[n];
-  bool surrogate = cp >= 0xD800 && cp <= 0xDFFF;
-  return (overlong || surrogate || cp > 0x10FFFF) ? 0 : n;
-}
-
 // At most `max_bytes` of `text` as valid UTF-8 ('?' for bad bytes, never a split character):
 // error messages end up in JSON records and logs, which must not choke on them.
 std::string printable_prefix(std::string_view text, size_t max_bytes) {
   std::string out;
   out.reserve(std::min(text.size(), max_bytes));
   for (size_t i = 0; i < text.size();) {
-    size_t n = utf8_sequence_length(text, i);
+    size_t n = utf8::sequence_length(text, i);
     size_t take = n == 0 ? 1 : n;
     if (out.size() + take > max_bytes) break;
     if (n == 0) out += '?';

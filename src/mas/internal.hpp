@@ -29,9 +29,6 @@ std::string join(const std::vector<std::string>& items, std::string_view separat
 // thousands of agents still gets a one-line message.
 std::string join_ids(const std::vector<std::string>& ids);
 
-// Whether `text` is valid UTF-8; on failure `bad_offset` is the offset of the first bad byte.
-bool valid_utf8(std::string_view text, std::size_t* bad_offset = nullptr);
-
 // The majority-vote winner among `outputs` (predecessor raw outputs in topological order): the
 // index of the first output whose eval::vote_key is among the most frequent keys. Outputs with
 // an empty key (no answer found) only win when every key is empty; then index 0.

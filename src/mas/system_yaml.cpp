@@ -15,36 +15,10 @@
 #include "maspo/mas.hpp"
 #include "maspo/util.hpp"
 #include "mas/internal.hpp"
+#include "util/utf8.hpp"
 #include "util/yaml_text.hpp"
 
 namespace maspo::mas {
-
-namespace detail {
-
-bool valid_utf8(std::string_view text, std::size_t* bad_offset) {
-  std::size_t i = 0;
-  while (i < text.size()) {
-    auto c = static_cast<unsigned char>(text[i]);
-    std::size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
-    bool ok = len > 0 && i + len <= text.size();
-    for (std::size_t k = 1; ok && k < len; ++k) ok = (static_cast<unsigned char>(text[i + k]) & 0xC0) == 0x80;
-    if (ok && len > 1) {
-      // Reject overlong forms and surrogates, as a strict decoder does.
-      unsigned cp = c & (0xFF >> (len + 1));
-      for (std::size_t k = 1; k < len; ++k) cp = (cp << 6) | (static_cast<unsigned char>(text[i + k]) & 0x3F);
-      static constexpr unsigned kMin[] = {0, 0, 0x80, 0x800, 0x10000};
-      ok = cp >= kMin[len] && cp <= 0x10FFFF && !(cp >= 0xD800 && cp <= 0xDFFF);
-    }
-    if (!ok) {
-      if (bad_offset != nullptr) *bad_offset = i;
-      return false;
-    }
-    i += len;
-  }
-  return true;
-}
-
-}  // namespace detail
 
 namespace {
 
@@ -281,9 +255,8 @@ System parse_system(std::string_view yaml_text, std::string_view source_name, st
     p.fail(0, "", "the file is " + std::to_string(yaml_text.size()) + " bytes; a system file is at most 1 MB "
                   "(is this the right file?)");
   }
-  std::size_t bad = 0;
-  if (!detail::valid_utf8(yaml_text, &bad)) {
-    p.fail(line_at(yaml_text, bad), "", "the file is not valid UTF-8 (bad byte at offset " + std::to_string(bad) + ")");
+  if (const auto bad = utf8::first_invalid(yaml_text)) {
+    p.fail(line_at(yaml_text, *bad), "", "the file is not valid UTF-8 (bad byte at offset " + std::to_string(*bad) + ")");
   }
   YAML::Node root = load_yaml_text(yaml_text, source_name);
   if (root.IsNull()) p.fail(0, "", "the file is empty (expected a system: name, task, agents, edges)");

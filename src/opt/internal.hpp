@@ -12,9 +12,6 @@ namespace maspo::opt::detail {
 // write) is read leniently: does the text `{context}` occur at all.
 bool has_context_placeholder(std::string_view tmpl);
 
-// Whether `text` is well-formed UTF-8 (no overlong forms, surrogates or code points > U+10FFFF).
-bool valid_utf8(std::string_view text);
-
 // Appends "[NAME]\nBODY\n[End of NAME]\n" (BODY's own final newline kept, never doubled), then
 // `blank_lines` empty lines. Judge and optimizer prompts frame every variable text this way, so
 // a model can tell where an output ends even when the output imitates the prompt.

@@ -44,6 +44,7 @@
 #include "maspo/mas.hpp"
 #include "maspo/opt.hpp"
 #include "opt/internal.hpp"
+#include "util/utf8.hpp"
 
 namespace maspo::opt {
 
@@ -218,7 +219,7 @@ Sanitized sanitize_proposal(std::string_view optimizer_reply, std::string_view p
   Extracted ex = extract_last_prompt(optimizer_reply);
   if (!ex.content) return reject(ex.error);
   std::string_view content = *ex.content;
-  if (!detail::valid_utf8(content)) return reject("the prompt is not valid UTF-8");
+  if (!utf8::is_valid(content)) return reject("the prompt is not valid UTF-8");
   if (content.find('\0') != std::string_view::npos) return reject("the prompt contains a NUL byte");
   content = trim(content);
   if (content.empty()) return reject("the <prompt> tag is empty");

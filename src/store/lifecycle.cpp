@@ -172,6 +172,12 @@ void StoreState::prepare_statements() {
 RunStore::RunStore() = default;
 RunStore::~RunStore() = default;
 
+bool RunStore::started(const fs::path& run_dir) {
+  const fs::path file = run_dir / kDatabaseName;
+  std::error_code ec;
+  return fs::exists(fs::symlink_status(file, ec)) && !unstarted_database(file);
+}
+
 std::unique_ptr<RunStore> RunStore::create(const fs::path& run_dir, const json& config) {
   const fs::path file = run_dir / kDatabaseName;
   std::error_code ec;

@@ -85,6 +85,20 @@ TEST(RunStoreOpen, SqliteButNotARunOrEmptyOrNewer) {
   expect_input_error([&] { RunStore::open(tmp.run()); }, {"newer maspo", "schema version 2", "reads up to 1"});
 }
 
+// What the bench asks before it opens a cell's run: a database a killed create() left is no run,
+// and create() starts over on it.
+TEST(RunStoreOpen, StartedOnlyOnceCreateCommitted) {
+  TempDir tmp;
+  EXPECT_FALSE(RunStore::started(tmp.run()));
+  fs::create_directories(tmp.run());
+  EXPECT_FALSE(RunStore::started(tmp.run()));
+  { std::ofstream(tmp.db()).flush(); }
+  EXPECT_FALSE(RunStore::started(tmp.run()));
+  RunStore::create(tmp.run(), {{"seed", 2}});
+  EXPECT_TRUE(RunStore::started(tmp.run()));
+  EXPECT_EQ(RunStore::open(tmp.run())->config().at("seed"), 2);
+}
+
 TEST(RunStoreOpen, TruncatedDatabase) {
   TempDir tmp;
   make_run(tmp.run(), 5, 400);
