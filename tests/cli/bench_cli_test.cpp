@@ -61,6 +61,16 @@ TEST(BenchCli, KilledAtSeveralMomentsThenRerunEndsLikeAnUninterruptedBench) {
   ASSERT_EQ(expected["cells"].size(), 10u);
   for (const auto& c : expected["cells"]) EXPECT_EQ(c["status"], "done") << c.dump();
 
+  // A cell killed inside its run store's create() leaves an empty run.sqlite (a kill that lands
+  // there, seen on a loaded machine): the rerun starts that cell over.
+  const fs::path half = tmp.path() / "half";
+  const fs::path cell = half / "cells" / "testbed" / "syn" / "spo" / "seed-0";
+  fs::create_directories(cell);
+  write(cell / "run.sqlite", "");
+  auto redo = run_maspo(tmp.path(), {"bench", f.bench.string(), "--out", half.string()}, {}, std::chrono::seconds(120));
+  ASSERT_EQ(redo.code, 0) << redo;
+  EXPECT_EQ(comparable(json::parse(std::ifstream(half / "results.json"))), comparable(expected));
+
   // Kill it repeatedly, later each time; after each kill, cells finished so far stay untouched.
   const fs::path out = tmp.path() / "killed";
   std::map<fs::path, fs::file_time_type> finished;
