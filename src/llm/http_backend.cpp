@@ -407,7 +407,8 @@ void HttpBackend::Impl::finish(Transfer& t, CURLcode code) {
   if (!connect_outcome(t, *job, code)) {
     // A stalled connect try: the server's accept queue is likely full (a dropped handshake).
     // Try again at once, with a longer try, instead of waiting for the kernel's SYN retry; not
-    // an attempt, and not the endpoint's failure.
+    // an attempt, and not the endpoint's failure; the server saw nothing, so no tokens were used.
+    limiter.correct_tokens(job->tokens, 0.0, steady_now());
     --job->attempts;
     pending.push_front(std::move(job));
     return;
