@@ -46,8 +46,8 @@ class Cache {
   std::int64_t size();
 
   // For tests that force a race window: runs on the writer thread before each batch's
-  // transaction (committed = false) and after its commit, while the batch is still queued
-  // (committed = true). Set before the first put().
+  // transaction (before_commit) and after its commit, while the batch is still queued
+  // (after_commit). Set before the first put().
   enum class WriterStage { before_commit, after_commit };
   void set_writer_hook_for_testing(std::function<void(WriterStage)> hook);
 

@@ -28,9 +28,11 @@ class ConnectionRamp {
  public:
   static constexpr int kInitialWindow = 4;
   static constexpr double kFirstTry = 0.25;     // seconds: a connect try before any was measured
-  static constexpr double kMinTry = 0.002;      // seconds
+  // At least this long: curl checks a connect's timeout before its socket, so a loop that wakes
+  // late on a loaded machine would call a finished connect stalled.
+  static constexpr double kMinTry = 0.01;       // seconds
   static constexpr double kFirstGap = 0.0001;   // seconds between new connections after the first stall
-  static constexpr double kMaxGap = 0.05;
+  static constexpr double kMaxGap = 0.005;
 
   explicit ConnectionRamp(int max_window = 64) : max_window_(std::max(1, max_window)) {}
 

@@ -73,6 +73,7 @@ struct Job {
   double tokens = 0.0;         // the rate limiter's estimate
   double not_before = 0.0;     // earliest start of the next attempt (after a backoff)
   int attempts = 0;
+  bool quota_held = false;     // a stalled try already took this attempt's rate quota
   int connect_tries = 0;       // stalled connect tries of the current attempt
   double connect_spent = 0.0;  // seconds those tries waited (bounded by connect_timeout_s)
 };
@@ -323,7 +324,7 @@ void HttpBackend::Impl::dispatch(double now) {
     }
     const int endpoint = pick_endpoint(health, cfg.max_concurrency, now);
     if (endpoint < 0) return;  // every usable endpoint is full; a completion will wake us
-    const double wait = limiter.wait_s(pending.front()->tokens, now);
+    const double wait = pending.front()->quota_held ? 0.0 : limiter.wait_s(pending.front()->tokens, now);
     if (wait > 0) {
       // FIFO: nothing overtakes the head of the queue while it waits for its quota.
       limiter_wake = now + wait;
@@ -362,7 +363,8 @@ void HttpBackend::Impl::start_attempt(std::unique_ptr<Job> job, int endpoint, do
   t->errbuf[0] = '\0';
   t->endpoint = endpoint;
   ++job->attempts;
-  limiter.acquire(job->tokens, now);
+  if (!job->quota_held) limiter.acquire(job->tokens, now);
+  job->quota_held = false;
   t->job = std::move(job);
   if (curl_multi_add_handle(multi, t->easy) != CURLM_OK) {
     std::unique_ptr<Job> failed = std::move(t->job);
@@ -384,6 +386,13 @@ bool HttpBackend::Impl::reap() {
     const CURLcode code = msg->data.result;  // msg is invalid once the handle is removed
     Transfer* t = nullptr;
     curl_easy_getinfo(easy, CURLINFO_PRIVATE, &t);
+    // Still connected after the transfer: the connection waits in curl's cache for the next one.
+    // Asked before the handle leaves the multi handle, which is where curl looks it up.
+    curl_socket_t socket = CURL_SOCKET_BAD;
+    if (curl_easy_getinfo(easy, CURLINFO_ACTIVESOCKET, &socket) == CURLE_OK && socket != CURL_SOCKET_BAD) {
+      EndpointSlot& slot = endpoints[static_cast<std::size_t>(t->endpoint)];
+      slot.idle = std::min(slot.idle + 1, cfg.max_concurrency);
+    }
     curl_multi_remove_handle(multi, easy);
     finish(*t, code);
     any = true;
@@ -399,16 +408,12 @@ void HttpBackend::Impl::finish(Transfer& t, CURLcode code) {
   --h.in_flight;
   // Safe to hand back before reading its response: nothing below starts another attempt.
   idle.push_back(&t);
-  // Still connected after the transfer: the connection waits in curl's cache for the next one.
-  curl_socket_t socket = CURL_SOCKET_BAD;
-  if (curl_easy_getinfo(t.easy, CURLINFO_ACTIVESOCKET, &socket) == CURLE_OK && socket != CURL_SOCKET_BAD) {
-    slot.idle = std::min(slot.idle + 1, cfg.max_concurrency);
-  }
   if (!connect_outcome(t, *job, code)) {
     // A stalled connect try: the server's accept queue is likely full (a dropped handshake).
     // Try again at once, with a longer try, instead of waiting for the kernel's SYN retry; not
-    // an attempt, and not the endpoint's failure; the server saw nothing, so no tokens were used.
-    limiter.correct_tokens(job->tokens, 0.0, steady_now());
+    // an attempt, and not the endpoint's failure; the rate quota it took carries over to the next
+    // try (the server saw nothing).
+    job->quota_held = true;
     --job->attempts;
     pending.push_front(std::move(job));
     return;
