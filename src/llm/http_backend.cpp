@@ -415,6 +415,7 @@ void HttpBackend::Impl::finish(Transfer& t, CURLcode code) {
     // try (the server saw nothing).
     job->quota_held = true;
     --job->attempts;
+    slot.requests.fetch_sub(1, std::memory_order_relaxed);  // it sent nothing
     pending.push_front(std::move(job));
     return;
   }

@@ -29,7 +29,7 @@ class HttpBackend : public Backend {
  public:
   struct EndpointStats {
     std::string base_url;
-    std::int64_t requests = 0;       // attempts sent (retries included)
+    std::int64_t requests = 0;       // attempts sent (retries included; a stalled connect try is none)
     std::int64_t failures = 0;       // attempts that failed (transport, timeout or non-2xx)
     bool backed_off = false;         // currently left alone
   };
