@@ -10,15 +10,11 @@
 // and the ratio of the sums.
 //
 //   bench_connection_bursts [--latency-ms 100] [--repeats 2] [--python /usr/bin/python3]
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
-#include <cstring>
 #include <filesystem>
 #include <string>
-#include <vector>
 
 #include "support/cli_process.hpp"
 #include "support/synthetic_testbed.hpp"
@@ -57,15 +53,6 @@ Options parse(int argc, char** argv) {
   return o;
 }
 
-std::string config_for(int port) {
-  std::string out = "models:\n";
-  for (const char* role : {"agents", "optimizer", "judge"}) {
-    out += std::string("  ") + role + ":\n    backend: openai\n    base_url: http://127.0.0.1:" + std::to_string(port) +
-           "/v1\n    model: plain\n    max_concurrency: 64\n";
-  }
-  return out + "cache: {mode: off}\n";
-}
-
 // One whole run; its wall seconds, or a negative number when it failed.
 double timed_run(const Options& o, const fs::path& dir, int backlog, const std::string& tag) {
   maspo::testing::ServerProcess server({o.python, std::string(MASPO_SOURCE_DIR) + "/tests/support/plain_openai_server.py",
@@ -76,7 +63,8 @@ double timed_run(const Options& o, const fs::path& dir, int backlog, const std::
     return -1;
   }
   const fs::path config = dir / ("config-" + tag + ".yaml");
-  maspo::write_file_atomic(config, config_for(server.port()));
+  // The testbed's three roles on one server (the plain server ignores the model names), cache off.
+  maspo::write_file_atomic(config, maspo::testing::testbed_http_config(server.port(), 64) + "cache: {mode: off}\n");
   const auto start = Clock::now();
   const auto r = maspo::testing::run_maspo(
       dir,

@@ -35,6 +35,7 @@
 #include "maspo/data.hpp"
 #include "maspo/eval.hpp"
 #include "maspo/sandbox.hpp"
+#include "support/shared_datasets.hpp"
 
 extern char** environ;
 
@@ -110,11 +111,11 @@ bool run_plain(const std::string& program) {
   return WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 
-// $MASPO_DATASETS/mbpp/sanitized-mbpp.jsonl, else the datasets folder beside the checkout.
+// $MASPO_DATASETS/mbpp/sanitized-mbpp.jsonl, else the datasets folder beside the checkout (the
+// tests' lookup); with neither, the load names the path it tried.
 std::string default_data() {
-  const char* env = std::getenv("MASPO_DATASETS");
-  const std::string root = env != nullptr && *env != '\0' ? env : MASPO_SOURCE_DIR "/../shared/datasets";
-  return root + "/mbpp/sanitized-mbpp.jsonl";
+  const auto root = maspo::testing::shared_datasets().value_or(MASPO_SOURCE_DIR "/../shared/datasets");
+  return (root / "mbpp" / "sanitized-mbpp.jsonl").string();
 }
 
 struct Options {

@@ -421,7 +421,7 @@ void Cache::put(const std::string& key, const json& canonical_request, const Rep
   // (by us or another process), is dropped, as the database's INSERT OR IGNORE would drop it.
   // Looked up under `mu`, so the writer cannot move the key from `pending` to the file meanwhile.
   if (impl_->pending.count(key) > 0 || impl_->stored(key)) return;
-  if (!impl_->pending.emplace(key, std::move(entry)).second) return;
+  impl_->pending.emplace(key, std::move(entry));
   impl_->queue.push_back(key);
   ++impl_->queued_seq;
   impl_->wake.notify_one();

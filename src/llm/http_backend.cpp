@@ -7,7 +7,6 @@
 #include <atomic>
 #include <chrono>
 #include <climits>
-#include <cstdio>
 #include <cmath>
 #include <deque>
 #include <limits>
@@ -17,6 +16,7 @@
 #include <utility>
 
 #include <curl/curl.h>
+#include <fmt/format.h>
 
 #include "llm/backoff.hpp"
 #include "llm/connection_ramp.hpp"
@@ -40,12 +40,6 @@ double steady_now() {
 
 double unix_now() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
-std::string fmt_seconds(double seconds) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%g s", seconds);
-  return text;
 }
 
 long to_ms(double seconds) {
@@ -423,8 +417,8 @@ void HttpBackend::Impl::finish(Transfer& t, CURLcode code) {
   if (code != CURLE_OK) {
     std::string detail = t.errbuf[0] ? std::string(t.errbuf) : std::string(curl_easy_strerror(code));
     if (!t.connected && code == CURLE_OPERATION_TIMEDOUT) {
-      detail = "no connection within connect_timeout_s = " + fmt_seconds(cfg.connect_timeout_s) + " (" +
-               std::to_string(job->connect_tries) + " tries)";
+      detail = fmt::format("no connection within connect_timeout_s = {:g} s ({} tries)", cfg.connect_timeout_s,
+                           job->connect_tries);
       job->connect_tries = 0;
       job->connect_spent = 0.0;
     }
